@@ -1,0 +1,39 @@
+# affectlab: two commands set everything up on a fresh machine.
+#   make run   - create .venv, install, run the main job on its embedded default
+#   make test  - the same set-up plus test extras, then the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+# torch first, pinned: anything installed after it that needs torch finds it satisfied.
+TORCH  := torch==2.13.0
+
+.PHONY: run test setup setup-test clean lint
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip setuptools wheel
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(PIP) install $(TORCH)
+	$(PIP) install -e ".[embed,lexicon]"
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install -e ".[embed,lexicon,test,dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+setup-test: $(VENV)/.installed-test
+
+run: setup
+	$(BIN)/affectlab demo
+
+test: setup-test
+	$(BIN)/python -m pytest -q
+
+lint: setup-test
+	$(BIN)/ruff check src tests
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
