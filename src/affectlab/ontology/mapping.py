@@ -2,8 +2,9 @@
 
 A label travels via its nodes in Parrott's tree. For each node we look for the destination label
 whose node is the closest ancestor-or-self (an equivalent or a broader label: admiration ->
-Ekman joy). Only where no such label exists do we go down to narrower labels (Ekman joy ->
-the GoEmotions joy family), keeping those that map back up to the source label. V/A region
+Ekman joy). Where the match is exact, or where there is none, we also go down to narrower labels
+(Ekman joy -> the GoEmotions joy family), keeping only those that map back up to the source
+label, so a coarse label never claims a fine one that belongs elsewhere. V/A region
 schemes (Russell quadrants) are reached through V/A/D coordinates. A label with no equivalent
 maps to an empty list, reported explicitly rather than guessed.
 """
@@ -132,6 +133,8 @@ def explain_mapping(label: str, src: str | Scheme, dst: str | Scheme,
         if up:
             targets += up
             relations.add("equivalent" if dist == 0 else "broader")
+            if dist == 0:  # an equivalent label, plus any narrower ones that belong to it
+                targets += _down(onto, node, s, lab.name, d)
         else:
             down = _down(onto, node, s, lab.name, d)
             targets += down
