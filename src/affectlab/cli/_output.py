@@ -23,5 +23,5 @@ def fail(message: str, code: int = 2, as_json: bool = False) -> NoReturn:
     if as_json:
         emit_json({"error": message})
     else:
-        err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
