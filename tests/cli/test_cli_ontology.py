@@ -49,7 +49,7 @@ def test_unknown_label_is_a_clean_error():
 
 def test_path_show_schemes_tree():
     assert run_json("ontology", "path", "amusement")["path"] == ["amusement", "cheerfulness", "joy"]
-    code, out = run("ontology", "path", "amusement")
+    _code, out = run("ontology", "path", "amusement")
     assert "amusement → cheerfulness → joy" in out
     shown = run_json("ontology", "show", "jealousy")
     assert shown["path"] == ["jealousy", "envy", "anger"] and shown["tier"] == 3

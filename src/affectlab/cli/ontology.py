@@ -20,7 +20,7 @@ app = typer.Typer(help="The emotion ontology: Parrott's tree, relations, label s
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 
-def _guard(fn, as_json: bool):  # noqa: ANN001, ANN202
+def _guard(fn, as_json: bool):
     """Run `fn`, turning unknown names and bad values into a clean error exit."""
     try:
         return fn()
@@ -28,7 +28,7 @@ def _guard(fn, as_json: bool):  # noqa: ANN001, ANN202
         fail(str(exc), as_json=as_json)
 
 
-def _fmt_vad(vad) -> str:  # noqa: ANN001
+def _fmt_vad(vad) -> str:
     return "—" if vad is None else f"V {vad.valence:+.2f}  A {vad.arousal:+.2f}  D {vad.dominance:+.2f}"
 
 

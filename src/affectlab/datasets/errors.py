@@ -1,0 +1,29 @@
+"""Errors raised by the corpus loaders: each one says what went wrong and what to do next."""
+
+from __future__ import annotations
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """A corpus folder or one of its files is not where the loader looked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnknownDatasetError(KeyError, ValueError):
+    """The name is not a registered corpus; the message lists valid names and close matches."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return self.message
+
+
+class DatasetFormatError(ValueError):
+    """A corpus file exists but does not have the format the loader expects."""
