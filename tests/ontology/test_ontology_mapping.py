@@ -14,7 +14,7 @@ from affectlab.ontology import NEUTRAL, UnknownNameError, get_scheme, map_label,
 EXPECTED = {
     "goemotions": 28, "ekman6": 6, "ekman7": 7, "plutchik8": 8, "leia5": 5, "carer6": 6,
     "tweeteval4": 4, "isear7": 7, "meld7": 7, "emorynlp7": 7, "emodb7": 7, "fer7": 7,
-    "russell4": 4, "parrott-primary": 6, "parrott-secondary": 25,
+    "russell4": 4, "crowdflower13": 13, "parrott-primary": 6, "parrott-secondary": 25,
 }
 
 
