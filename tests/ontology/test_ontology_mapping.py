@@ -131,6 +131,33 @@ def test_map_proba_moves_mass_and_reports_losses():
     assert split.split == ["joy"] and split.as_dict()["joy"] == pytest.approx(0.5)
 
 
+def test_map_proba_multilabel_combines():
+    scores = {"amusement": 0.9, "joy": 0.6, "anger": 0.2}
+    mx = map_proba(scores, "goemotions", "ekman", combine="max").as_dict()
+    assert mx["joy"] == pytest.approx(0.9) and mx["anger"] == pytest.approx(0.2)
+    nor = map_proba(scores, "goemotions", "ekman", combine="noisy-or").as_dict()
+    assert nor["joy"] == pytest.approx(1 - 0.1 * 0.4)
+    assert nor["sadness"] == pytest.approx(0.0)
+    # one-to-many: every target gets the full score, not a share
+    fine = map_proba({"joy": 0.8}, "ekman", "carer", combine="max").as_dict()
+    assert fine == {"sadness": 0.0, "joy": 0.8, "love": 0.8, "anger": 0.0, "fear": 0.0,
+                    "surprise": 0.0}
+    batch = map_proba(np.random.default_rng(0).random((5, 28)), "goemotions", "ekman7",
+                      combine="noisy-or")
+    assert batch.probs.shape == (5, 7) and np.all((batch.probs >= 0) & (batch.probs <= 1))
+    with pytest.raises(ValueError, match="combine"):
+        map_proba(scores, "goemotions", "ekman", combine="mean")
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        map_proba({"joy": 2.0}, "goemotions", "ekman", combine="max")
+
+
+def test_mapping_matrix_is_cached_but_safe_to_modify():
+    a = ontology.mapping_matrix("goemotions", "ekman")
+    a[:] = 0
+    b = ontology.mapping_matrix("goemotions", "ekman")
+    assert b.sum() == pytest.approx(27)
+
+
 def test_map_proba_rejects_bad_input():
     with pytest.raises(ValueError, match="28 labels"):
         map_proba([0.5, 0.5], "goemotions", "ekman")

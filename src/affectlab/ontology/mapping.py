@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -159,7 +160,12 @@ def mapping_matrix(src: str | Scheme, dst: str | Scheme,
     Rows of labels with no equivalent are all zero, so their mass is visibly lost, not moved.
     """
     s, d = get_scheme(src), get_scheme(dst)
-    onto = _onto(ontology)
+    if ontology is None:
+        return _default_matrix(s.name, d.name).copy()
+    return _matrix(s, d, ontology)
+
+
+def _matrix(s: Scheme, d: Scheme, onto: Ontology) -> np.ndarray:
     index = {name: j for j, name in enumerate(d.labels)}
     m = np.zeros((len(s), len(d)))
     for i, name in enumerate(s.labels):
@@ -167,6 +173,11 @@ def mapping_matrix(src: str | Scheme, dst: str | Scheme,
         for t in targets:
             m[i, index[t]] = 1.0 / len(targets)
     return m
+
+
+@lru_cache(maxsize=256)
+def _default_matrix(src: str, dst: str) -> np.ndarray:
+    return _matrix(get_scheme(src), get_scheme(dst), _onto(None))
 
 
 @dataclass(frozen=True)
@@ -184,12 +195,22 @@ class MappedProba:
         return [{k: float(v) for k, v in zip(self.labels, row, strict=True)} for row in self.probs]
 
 
-def map_proba(probs: Mapping[str, float] | Sequence[float] | np.ndarray, src: str | Scheme,
-              dst: str | Scheme, ontology: Ontology | None = None) -> MappedProba:
-    """Carry a probability vector (or an (n, k) matrix, or a {label: p} dict) into `dst`.
+COMBINE = ("sum", "max", "noisy-or")
 
-    Mass of a label with no equivalent lands in `unmapped`; nothing is renormalised silently.
+
+def map_proba(probs: Mapping[str, float] | Sequence[float] | np.ndarray, src: str | Scheme,
+              dst: str | Scheme, ontology: Ontology | None = None, *,
+              combine: str = "sum") -> MappedProba:
+    """Carry probabilities (a (k,) vector, an (n, k) matrix or a {label: p} dict) into `dst`.
+
+    `combine` says how several source labels meeting in one target add up: "sum" for a
+    distribution over exclusive labels (mass is preserved; a label with several targets splits
+    its mass evenly), "max" or "noisy-or" (1 - prod(1 - p)) for independent multi-label scores,
+    where a label with several targets gives each its full score. Mass of a label with no
+    equivalent lands in `unmapped`; nothing is renormalised silently.
     """
+    if combine not in COMBINE:
+        raise ValueError(f"combine must be one of {', '.join(COMBINE)}, got {combine!r}")
     s, d = get_scheme(src), get_scheme(dst)
     if isinstance(probs, Mapping):
         vec = np.zeros(len(s))
@@ -199,13 +220,20 @@ def map_proba(probs: Mapping[str, float] | Sequence[float] | np.ndarray, src: st
         arr = vec
     else:
         arr = np.asarray(probs, dtype=float)
-    if arr.shape[-1] != len(s) or arr.ndim not in (1, 2):
+    if arr.ndim not in (1, 2) or arr.shape[-1] != len(s):
         raise ValueError(f"expected probabilities over the {len(s)} labels of {s.name!r} "
                          f"(shape (k,) or (n, k)), got shape {arr.shape}")
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError("probabilities must be finite and non-negative")
+    if combine != "sum" and np.any(arr > 1):
+        raise ValueError(f"combine={combine!r} needs scores in [0, 1]")
     m = mapping_matrix(s, d, ontology)
-    out = arr @ m
+    if combine == "sum":
+        out = arr @ m
+    else:
+        hit = m > 0  # (k_src, k_dst)
+        scores = arr[..., :, None] * hit  # (..., k_src, k_dst)
+        out = scores.max(axis=-2) if combine == "max" else 1.0 - np.prod(1.0 - scores, axis=-2)
     unmapped_rows = m.sum(axis=1) == 0
     unmapped = arr[..., unmapped_rows].sum(axis=-1)
     split = [name for name, row in zip(s.labels, m, strict=True) if (row > 0).sum() > 1]
