@@ -107,3 +107,10 @@ def test_console_script_and_module_entry_points():
     res = subprocess.run([sys.executable, "-m", "affectlab", "--help"], capture_output=True,
                          text=True, check=True)
     assert "ontology" in res.stdout and "datasets" in res.stdout
+
+
+def test_version():
+    import affectlab
+
+    code, out = run("--version")
+    assert code == 0 and out.strip() == f"affectlab {affectlab.__version__}"

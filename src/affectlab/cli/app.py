@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from affectlab import __version__
 
 from affectlab.cli import datasets as _datasets
 from affectlab.cli import ontology as _ontology
@@ -14,6 +18,22 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"affectlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Recognise, represent, probe and steer emotion."""
+
+
 app.add_typer(_ontology.app, name="ontology")
 app.add_typer(_datasets.app, name="datasets")
 app.command("demo")(_demo)
