@@ -97,16 +97,90 @@ def test_every_pair_of_schemes_maps_without_error():
             assert set(map_label(label, src, dst)) <= valid
 
 
-def test_russell_quadrants_through_vad():
-    assert map_label("sadness", "carer", "russell") == ["negative-low"]
-    assert map_label("anger", "carer", "russell") == ["negative-high"]
-    assert map_label("fear", "carer", "russell") == ["negative-high"]
+QUADRANT_EXEMPLARS = {
+    "positive-high": ["joy", "excitement", "elation", "thrill", "triumph"],
+    "negative-high": ["anger", "fear", "rage", "panic", "nervousness", "annoyance", "tenseness"],
+    "negative-low": ["sadness", "sorrow", "loneliness", "gloom", "dejection"],
+    "positive-low": ["caring", "tenderness", "satisfaction", "fondness"],
+}
+
+
+def test_russell_quadrants_hold_their_exemplars():
+    for q, names in QUADRANT_EXEMPLARS.items():
+        for name in names:
+            assert map_label(name, "parrott", "russell") == [q], name
     assert map_label("boredom", "emodb", "russell") == ["negative-low"]
+    assert map_label("nervousness", "goemotions", "russell") == ["negative-high"]
     assert "sadness" in map_label("negative-low", "russell", "carer")
     assert "anger" not in map_label("negative-low", "russell", "carer")
+    q2 = map_label("q2", "russell", "goemotions")
+    assert {"anger", "annoyance", "fear", "nervousness"} <= set(q2)
+
+
+def test_self_mapping_is_the_identity():
+    for name in ontology.schemes():
+        sch = get_scheme(name)
+        for label in sch.labels:
+            assert map_label(label, name, name) == [label], (name, label)
+        p = np.random.default_rng(1).dirichlet(np.ones(len(sch)))
+        assert map_proba(p, name, name).probs == pytest.approx(p)
+
+
+def test_same_concept_without_a_node_maps_across_schemes():
+    assert map_label("boredom", "emodb", "crowdflower") == ["boredom"]
+    assert map_label("empty", "crowdflower", "goemotions") == []
+
+
+def test_ekman_style_happiness_is_the_same_everywhere():
+    for scheme in ("ekman6", "ekman7", "meld7", "fer7", "emodb7", "isear7"):
+        for label in ("love", "admiration", "caring", "desire"):
+            assert map_label(label, "goemotions", scheme), (label, scheme)
+
+
+def test_route_independence_for_the_sadness_family():
+    for label in ("disappointment", "remorse", "embarrassment", "grief"):
+        direct = map_label(label, "goemotions", "crowdflower")
+        via = map_label(map_label(label, "goemotions", "ekman")[0], "ekman", "crowdflower")
+        assert direct == via == ["sadness"], label
+
+
+def test_anticipation_is_not_part_of_joy():
+    assert map_label("joy", "ekman", "plutchik") == ["joy", "trust"]
+    assert map_proba({"joy": 1.0}, "ekman", "plutchik").as_dict()["anticipation"] == 0.0
+
+
+def test_exact_match_takes_the_mass_narrower_labels_are_listed():
+    assert map_label("sadness", "ekman", "isear") == ["sadness", "shame", "guilt"]
+    assert map_proba({"sadness": 1.0}, "ekman", "isear").as_dict()["sadness"] == 1.0
+    m = ontology.explain_mapping("sadness", "ekman", "isear")
+    assert m.primary == ("sadness",) and m.relation == "equivalent"
+
+
+def test_relation_and_approximation_are_reported_honestly():
+    m = ontology.explain_mapping("love", "carer", "ekman")
+    assert m.relation == "broader" and not m.approximate
+    m = ontology.explain_mapping("confusion", "goemotions", "ekman")
+    assert m.approximate
+    assert ontology.explain_mapping("joy", "carer", "leia").relation == "equivalent"
+    assert ontology.explain_mapping("joy", "ekman", "carer").relation == "narrower"
+
+
+def test_custom_scheme_objects_work():
+    from affectlab.ontology import Scheme, SchemeLabel
+
+    mine = Scheme(name="mine", title="two moods",
+                  labels={"up": SchemeLabel("up", ("joy",)), "down": SchemeLabel("down", ("sadness",))})
+    assert map_label("up", mine, "ekman") == ["joy"]
+    assert map_proba([0.3, 0.7], mine, "ekman").as_dict()["sadness"] == pytest.approx(0.7)
+    shadow = Scheme(name="ekman6", title="not Ekman",
+                    labels={"x": SchemeLabel("x", ("fear",))})
+    assert map_proba([1.0], shadow, "carer").as_dict()["fear"] == 1.0
 
 
 def test_label_vad():
+    # labels standing on a nearest node keep their own rating
+    assert ontology.to_vad("confusion", scheme="goemotions").valence < 0
+    assert ontology.to_vad("surprise", scheme="ekman").valence > 0
     assert ontology.to_vad("boredom", scheme="emodb").arousal < 0
     assert ontology.to_vad("joy", scheme="ekman").valence > 0
     with pytest.raises(UnknownNameError):
@@ -145,6 +219,9 @@ def test_map_proba_multilabel_combines():
     batch = map_proba(np.random.default_rng(0).random((5, 28)), "goemotions", "ekman7",
                       combine="noisy-or")
     assert batch.probs.shape == (5, 7) and np.all((batch.probs >= 0) & (batch.probs <= 1))
+    lost = map_proba({"neutral": 0.9, "joy": 0.5, "confusion": 0.2}, "goemotions", "ekman6",
+                     combine="max")
+    assert lost.unmapped == pytest.approx(0.9) and lost.split == []
     with pytest.raises(ValueError, match="combine"):
         map_proba(scores, "goemotions", "ekman", combine="mean")
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
@@ -165,6 +242,8 @@ def test_map_proba_rejects_bad_input():
         map_proba([-1.0] + [0.0] * 5, "ekman", "carer")
     with pytest.raises(UnknownNameError, match="Did you mean: joy"):
         map_proba({"joyy": 1.0}, "ekman", "carer")
+    with pytest.raises(ValueError, match="same label"):
+        map_proba({"joy": 0.6, "happiness": 0.6}, "ekman", "carer")
 
 
 def test_unknown_scheme_and_label_errors():

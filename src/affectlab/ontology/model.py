@@ -130,6 +130,8 @@ class Ontology:
 
     def lookup(self, word: str) -> str | None:
         """The node whose name or vocabulary holds `word`, or None."""
+        if not isinstance(word, str):
+            raise TypeError(f"expected a word as str, got {type(word).__name__}")
         return self._word_index.get(word.strip().lower())
 
     def vocabulary(self, name: str) -> list[str]:
@@ -139,8 +141,10 @@ class Ontology:
     def related(self, name: str, type: str | None = None) -> list[Relation]:
         """Relations that touch `name` (either end), optionally of one type."""
         node = self.node(name).name
-        if type is not None and type not in RELATION_TYPES:
-            raise UnknownNameError("relation type", type, RELATION_TYPES)
+        if type is not None:
+            type = normalise(type).replace("-", "_")
+            if type not in RELATION_TYPES:
+                raise UnknownNameError("relation type", type, RELATION_TYPES)
         return [r for r in self.relations
                 if (type is None or r.type == type) and node in (r.source, r.target)]
 
@@ -172,6 +176,8 @@ class Ontology:
                 tier: int | str | None = None, k: int = 1) -> list[tuple[str, float]]:
         """The k nodes closest to a V/A(/D) point, with their distances, nearest first."""
         check_coordinates(valence=valence, arousal=arousal, dominance=dominance)
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}")
         level = _tier_number(tier) if tier is not None else None
         scored = [
             (n.name, round(n.vad.distance(valence, arousal, dominance), 6))
@@ -179,7 +185,7 @@ class Ontology:
             if n.vad is not None and (level is None or n.tier == level)
         ]
         scored.sort(key=lambda item: (item[1], item[0]))
-        return scored[: max(k, 1)]
+        return scored[:k]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -192,6 +198,7 @@ class Ontology:
 def _tier_number(tier: int | str) -> int:
     if isinstance(tier, str):
         names = {v: k for k, v in TIERS.items()}
+        tier = tier.strip()
         if tier.isdigit():
             tier = int(tier)
         elif tier.lower() in names:
@@ -245,10 +252,22 @@ def read_relations(valid: dict[str, Any]) -> list[Relation]:
 
     for item in raw.get("is_opposite_of", []):
         out.append(Relation("is_opposite_of", check(item["a"]), check(item["b"]), item["source"]))
+    def below(name: str) -> set[str]:
+        found, stack = set(), list(valid[name]["children"])
+        while stack:
+            child = stack.pop()
+            found.add(child)
+            stack.extend(valid[child]["children"])
+        return found
+
     for item in raw.get("is_composed_of", []):
+        whole = check(item["emotion"])
         for part in item["of"]:
-            out.append(Relation("is_composed_of", check(item["emotion"]), check(part),
-                                item["source"]))
+            part = check(part)
+            if part in below(whole):
+                raise ValueError(f"relations.yaml: {whole!r} cannot be composed of {part!r}, "
+                                 "one of its own sub-kinds")
+            out.append(Relation("is_composed_of", whole, part, item["source"]))
     for item in raw.get("leads_to", []):
         out.append(Relation("leads_to", check(item["cause"]), check(item["effect"]), item["source"]))
     return out

@@ -21,6 +21,7 @@ class SchemeLabel:
     note: str | None = None
     vad_word: str | None = None  # a word whose normed V/A/D stands in when nodes is empty
     region: tuple[str, str] | None = None  # (valence sign, arousal level) for region schemes
+    approximate: bool = False  # stands on the nearest node, not on a node of its own
 
     @property
     def unmapped(self) -> bool:
@@ -33,6 +34,8 @@ class SchemeLabel:
             out["region"] = {"valence": self.region[0], "arousal": self.region[1]}
         if self.note:
             out["note"] = self.note
+        if self.approximate:
+            out["approximate"] = True
         if self.unmapped:
             out["unmapped"] = True
         return out
@@ -77,7 +80,8 @@ def _parse_label(name: str, spec: Any, kind: str) -> SchemeLabel:
     if isinstance(spec, list):
         spec = {"nodes": spec}
     return SchemeLabel(name=name, nodes=tuple(normalise(n) for n in spec.get("nodes", [])),
-                       note=spec.get("note"), vad_word=spec.get("vad_word"))
+                       note=spec.get("note"), vad_word=spec.get("vad_word"),
+                       approximate=bool(spec.get("approximate", False)))
 
 
 def _parrott_schemes(tree: dict[str, dict[str, Any]]) -> list[Scheme]:

@@ -1,14 +1,17 @@
 """Valence-arousal-dominance coordinates and Russell quadrants.
 
-affectlab keeps V/A/D on [-1, 1] with 0 the neutral midpoint (the Warriner 1-9 scale maps by
-(x - 5) / 4), so signs read directly as positive/negative, high/low.
+affectlab keeps V/A/D on [-1, 1] with 0 at the average English word of the Warriner et al.
+(2013) norms (1-9 ratings map by (x - c) / 4, c = 5.06, 4.21, 5.19 for V, A, D), so signs read
+directly as positive/negative, more/less arousing, dominant/submissive than an ordinary word.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from typing import NamedTuple
 
+WARRINER_CENTRE = (5.064, 4.211, 5.185)  # mean V, A, D of the 13,915 rated lemmas
 QUADRANTS = ("positive-high", "negative-high", "negative-low", "positive-low")
 
 
@@ -22,11 +25,12 @@ class VAD(NamedTuple):
     @classmethod
     def from_warriner(cls, v: float, a: float, d: float) -> VAD:
         """Convert ratings on the Warriner et al. (2013) 1-9 scale."""
-        return cls(*(round((x - 5.0) / 4.0, 4) for x in (v, a, d)))
+        return cls(*(round(min(1.0, max(-1.0, (x - c) / 4.0)), 4)
+                     for x, c in zip((v, a, d), WARRINER_CENTRE, strict=True)))
 
     def to_warriner(self) -> tuple[float, float, float]:
         """The same point on the 1-9 rating scale."""
-        return tuple(5.0 + 4.0 * x for x in self)  # type: ignore[return-value]
+        return tuple(c + 4.0 * x for x, c in zip(self, WARRINER_CENTRE, strict=True))  # type: ignore[return-value]
 
     def distance(self, valence: float, arousal: float, dominance: float | None = None) -> float:
         """Euclidean distance in V/A (and D when given) space."""
@@ -50,8 +54,9 @@ def check_coordinates(**values: float | None) -> None:
     for name, x in values.items():
         if x is None:
             continue
-        if not isinstance(x, (int, float)) or not math.isfinite(x) or not -1.0 <= x <= 1.0:
+        ok = isinstance(x, numbers.Real) and not isinstance(x, bool)
+        if not ok or not math.isfinite(float(x)) or not -1.0 <= float(x) <= 1.0:
             raise ValueError(
                 f"{name} must be a finite number in [-1, 1] (affectlab's V/A/D scale; convert "
-                f"1-9 ratings with (x - 5) / 4), got {x!r}"
+                f"1-9 ratings with VAD.from_warriner), got {x!r}"
             )
