@@ -66,8 +66,8 @@ def test_vad_nearest_relations_lookup():
     assert vad["quadrant"] == "negative-low"
     code, out = run("ontology", "nearest", "-k", "3", "--json", "--", "-0.6", "-0.5")
     assert code == 0 and len(json.loads(out)) == 3
-    rels = run_json("ontology", "relations", "love", "--type", "is_composed_of")
-    assert {r["target"] for r in rels} == {"joy", "affection"}
+    rels = run_json("ontology", "relations", "contempt", "--type", "is_composed_of")
+    assert {r["target"] for r in rels} == {"disgust", "anger"}
     assert run_json("ontology", "lookup", "furious")["node"] == "fury"
     code, out = run("ontology", "nearest", "7", "3")
     assert code == 2 and "[-1, 1]" in out
@@ -90,6 +90,23 @@ def test_export_turtle_and_emotionml(tmp_path):
     bad.write_text('{"labels": "joy"}\n{oops\n', encoding="utf-8")
     code, out = run("ontology", "emotionml", str(bad))
     assert code == 2 and "line 2" in out
+    for line in ("5", "[1, 2]", "null", '{"labels": 5}', '{"labels": [1]}', '{"vad": [0.1, 0.2]}',
+                 '{"vad": "0.5"}', '{"vad": [1.5, 0, 0]}'):
+        bad.write_text('{"labels": "joy"}\n' + line + "\n", encoding="utf-8")
+        code, out = run("ontology", "emotionml", str(bad))
+        assert code == 2 and "line 2" in out and "Traceback" not in out, (line, out)
+
+
+def test_unwritable_out_and_bad_threshold_are_clean_errors(tmp_path):
+    code, out = run("ontology", "export", "--format", "json", "--out",
+                    str(tmp_path / "missing" / "x.json"))
+    assert code == 2 and "cannot write" in out
+    code, out = run("ontology", "export", "--format", "json", "--out", str(tmp_path))
+    assert code == 2 and "cannot write" in out
+    code, out = run("ontology", "build", "--threshold", "nan", "--out", str(tmp_path))
+    assert code == 2 and "threshold" in out
+    code, out = run("ontology", "build", "--threshold", "2", "--out", str(tmp_path))
+    assert code == 2 and "threshold" in out
 
 
 def test_demo_runs():

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from affectlab import __version__
-
 from affectlab.cli import datasets as _datasets
 from affectlab.cli import ontology as _ontology
 from affectlab.cli.demo import demo as _demo

@@ -225,20 +225,30 @@ def emotionml_cmd(
     out: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
 ) -> None:
     """Convert annotations (JSON lines) to a W3C EmotionML 1.0 document."""
-    from affectlab.ontology.export import to_emotionml
+    from affectlab.ontology.export import to_emotionml, validate_annotation
 
     if not input_.is_file():
         fail(f"no such file: {input_}")
-    items = []
+    sch = _guard(lambda: onto_api.get_scheme(scheme), False)
     try:
-        for i, line in enumerate(input_.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                items.append(json.loads(line))
+        lines = input_.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError:
         fail(f"{input_} is not UTF-8 text")
-    except json.JSONDecodeError as exc:
-        fail(f"{input_}, line {i}: not JSON ({exc.msg})")
-    _write(_guard(lambda: to_emotionml(items, scheme), False), out)
+    items = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            validate_annotation(item, sch)
+        except json.JSONDecodeError as exc:
+            fail(f"{input_}, line {number}: not JSON ({exc.msg})")
+        except ValueError as exc:  # includes UnknownNameError
+            fail(f"{input_}, line {number}: {exc}")
+        items.append(item)
+    if not items:
+        fail(f"{input_} holds no annotations")
+    _write(_guard(lambda: to_emotionml(items, sch), False), out)
 
 
 @app.command("build")
@@ -251,8 +261,9 @@ def build_cmd(
     from affectlab.ontology.build import PACKAGE_DATA, BuildSettings, build, write
 
     try:
-        result = build(data_dir=data, settings=BuildSettings(threshold=threshold), progress=True)
-    except (ModuleNotFoundError, FileNotFoundError) as exc:
+        settings = BuildSettings(threshold=threshold)
+        result = build(data_dir=data, settings=settings, progress=True)
+    except (ModuleNotFoundError, FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     paths = write(result, out or PACKAGE_DATA)
     counts = {k: len(v) for k, v in result.vocabulary.items()}
@@ -264,10 +275,18 @@ def build_cmd(
 
 
 def _write(text: str, out: Path | None) -> None:
+    """Write to `out` atomically (temporary name, then rename), or to stdout."""
     if out is None:
         typer.echo(text, nl=False)
         return
     tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    try:
+        if out.is_dir():
+            raise IsADirectoryError(f"{out} is a folder")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        if tmp.parent.is_dir():
+            tmp.unlink(missing_ok=True)
+        fail(f"cannot write {out}: {exc.strerror or exc}")
     err_console.print(f"wrote {out}")
