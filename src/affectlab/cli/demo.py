@@ -21,7 +21,8 @@ def demo() -> None:
         if name == src:
             continue
         m = ontology.explain_mapping(label, src, name)
-        table.add_row(name, ", ".join(m.targets) or "[red]no equivalent[/]", m.relation)
+        how = m.relation + (", approximate" if m.approximate else "")
+        table.add_row(name, ", ".join(m.targets) or "[red]no equivalent[/]", how)
     console.print(table)
 
     name = "amusement"

@@ -112,6 +112,7 @@ def map_cmd(
     if m.targets:
         console.print(", ".join(m.targets), highlight=False)
     err_console.print(f"[dim]{m.src}:{m.label} → {m.dst}: {m.relation}"
+                      f"{', approximate' if m.approximate else ''}"
                       f"{' (via ' + ', '.join(m.nodes) + ')' if m.nodes else ''}[/]")
     for note in m.notes:
         err_console.print(f"[dim]  {note}[/]")
