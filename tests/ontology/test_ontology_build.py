@@ -92,3 +92,18 @@ def test_every_node_gets_coordinates(full_build):
 def test_missing_norms_say_where_to_look(tmp_path):
     with pytest.raises(FileNotFoundError, match="AFFECTLAB_DATA"):
         build(data_dir=tmp_path, words=["glad"])
+
+
+def test_build_command_json(data_dir, tmp_path):
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from affectlab.cli.app import app
+
+    res = CliRunner().invoke(app, ["ontology", "build", "--data", str(data_dir), "--out",
+                                   str(tmp_path), "--json"])
+    assert res.exit_code == 0, res.output
+    report = _json.loads(res.output)
+    assert report["assigned"] == sum(report["words_per_node"].values()) > 300
+    assert (tmp_path / "vocabulary.json").is_file() and (tmp_path / "vad.json").is_file()

@@ -257,17 +257,21 @@ def build_cmd(
     data: Annotated[Path | None, typer.Option(help="Folder holding warriner_vad/ (default: AFFECTLAB_DATA or ../shared/data).")] = None,
     out: Annotated[Path | None, typer.Option(help="Where to write vocabulary.json and vad.json (default: the package data).")] = None,
     threshold: Annotated[float, typer.Option(help="Minimum word-node cosine similarity.")] = 0.5,
+    as_json: JsonOpt = False,
 ) -> None:
     """Rebuild the vocabulary and V/A/D coordinates (TONE-style, with the offline MiniLM)."""
     from affectlab.ontology.build import PACKAGE_DATA, BuildSettings, build, write
 
     try:
         settings = BuildSettings(threshold=threshold)
-        result = build(data_dir=data, settings=settings, progress=True)
+        result = build(data_dir=data, settings=settings, progress=not as_json)
     except (ModuleNotFoundError, FileNotFoundError, ValueError) as exc:
-        fail(str(exc))
+        fail(str(exc), as_json=as_json)
     paths = write(result, out or PACKAGE_DATA)
     counts = {k: len(v) for k, v in result.vocabulary.items()}
+    if as_json:
+        emit_json({**result.meta, "words_per_node": counts, "written": [str(p) for p in paths]})
+        return
     console.print(f"{result.meta['candidates']['count']} candidates, "
                   f"{result.meta['assigned']} words assigned to {sum(1 for c in counts.values() if c)} "
                   f"of {len(counts)} nodes; rejected: {result.meta['rejected']}")
