@@ -35,17 +35,11 @@ def test_family_and_valence_checks_reject_wrong_placements(data_dir):
     result = build(data_dir=data_dir, words=["carefree", "dreadful"],
                    settings=BuildSettings(threshold=0.2))
     where = {w: n for n, ws in result.vocabulary.items() for w, _ in ws}
-    from affectlab.ontology.model import read_tree
+    from affectlab.ontology.model import read_tree, tree_primary
 
     tree = read_tree()
-
-    def primary(n: str) -> str:
-        while tree[n]["parent"]:
-            n = tree[n]["parent"]
-        return n
-
-    assert primary(where["carefree"]) in {"joy", "love", "surprise"}
-    assert primary(where["dreadful"]) in {"fear", "sadness", "anger"}
+    assert tree_primary(tree, where["carefree"]) in {"joy", "love", "surprise"}
+    assert tree_primary(tree, where["dreadful"]) in {"fear", "sadness", "anger"}
 
 
 def test_settings_are_validated():

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from affectlab.ontology.model import _read_data, read_tree
+from affectlab.ontology.model import _read_data, read_tree, tree_descendants, tree_primary
 from affectlab.ontology.schemes import registry
 
 PACKAGE_DATA = Path(__file__).parent / "data"
@@ -127,12 +127,6 @@ def default_encoder() -> Callable[[list[str]], np.ndarray]:
     return encode
 
 
-def _primary_of(tree: dict[str, dict[str, Any]], name: str) -> str:
-    while tree[name]["parent"] is not None:
-        name = tree[name]["parent"]
-    return name
-
-
 def _rating(norms: pd.DataFrame, word: str) -> np.ndarray | None:
     if word in norms.index:
         return norms.loc[word, ["v", "a", "d"]].to_numpy(dtype=float)
@@ -212,7 +206,7 @@ def build(data_dir: str | os.PathLike[str] | None = None, settings: BuildSetting
     word_emb = encode(cands, batch_size=settings.batch_size, progress=progress) if cands else \
         np.zeros((0, node_emb.shape[1]))
     sims = word_emb @ node_emb.T
-    family = np.array([_primary_of(tree, n) for n in names])
+    family = np.array([tree_primary(tree, n) for n in names])
 
     vocabulary: dict[str, list[tuple[str, float]]] = {n: [] for n in names}
     rejected = {"similarity": 0, "family": 0, "valence": 0}
@@ -285,11 +279,8 @@ def derive_vad(tree: dict[str, dict[str, Any]], norms: pd.DataFrame,
     out: dict[str, dict[str, Any]] = {}
     for name in tree:
         pool = [w for w, _ in vocabulary[name]]
-        stack = list(tree[name]["children"])
-        while stack:
-            child = stack.pop()
+        for child in tree_descendants(tree, name):
             pool += [child] + [w for w, _ in vocabulary[child]]
-            stack.extend(tree[child]["children"])
         rated = [r for w in pool if (r := _rating(norms, w)) is not None]
         own = _name_rating(norms, name, proxies)
         parts, source = [], []

@@ -70,6 +70,8 @@ class Ontology:
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._records = {n.name: {"children": n.children, "parent": n.parent}
+                         for n in self.nodes.values()}
         self._word_index: dict[str, str] = {}
         for node in self.nodes.values():
             for word in (node.name, *node.vocabulary):
@@ -116,13 +118,7 @@ class Ontology:
 
     def descendants(self, name: str) -> list[str]:
         """All nodes below `name`, depth first."""
-        out: list[str] = []
-        stack = list(reversed(self.node(name).children))
-        while stack:
-            child = stack.pop()
-            out.append(child)
-            stack.extend(reversed(self.nodes[child].children))
-        return out
+        return tree_descendants(self._records, self.node(name).name)
 
     def is_a(self, name: str, ancestor: str) -> bool:
         """True when `ancestor` is `name` itself or lies on its path to the primary."""
@@ -209,6 +205,24 @@ def _tier_number(tier: int | str) -> int:
 
 
 # --- building from the package data --------------------------------------------------------------
+def tree_descendants(tree: dict[str, dict[str, Any]], name: str) -> list[str]:
+    """All names below `name` in flat tree records ({name: {children, parent, ...}}), depth first."""
+    out: list[str] = []
+    stack = list(reversed(tree[name]["children"]))
+    while stack:
+        child = stack.pop()
+        out.append(child)
+        stack.extend(reversed(tree[child]["children"]))
+    return out
+
+
+def tree_primary(tree: dict[str, dict[str, Any]], name: str) -> str:
+    """The primary at the top of `name`'s path in flat tree records."""
+    while tree[name]["parent"] is not None:
+        name = tree[name]["parent"]
+    return name
+
+
 def _read_data(name: str) -> str:
     return resources.files("affectlab.ontology").joinpath("data").joinpath(name).read_text(encoding="utf-8")
 
@@ -252,19 +266,11 @@ def read_relations(valid: dict[str, Any]) -> list[Relation]:
 
     for item in raw.get("is_opposite_of", []):
         out.append(Relation("is_opposite_of", check(item["a"]), check(item["b"]), item["source"]))
-    def below(name: str) -> set[str]:
-        found, stack = set(), list(valid[name]["children"])
-        while stack:
-            child = stack.pop()
-            found.add(child)
-            stack.extend(valid[child]["children"])
-        return found
-
     for item in raw.get("is_composed_of", []):
         whole = check(item["emotion"])
         for part in item["of"]:
             part = check(part)
-            if part in below(whole):
+            if part in tree_descendants(valid, whole):
                 raise ValueError(f"relations.yaml: {whole!r} cannot be composed of {part!r}, "
                                  "one of its own sub-kinds")
             out.append(Relation("is_composed_of", whole, part, item["source"]))
