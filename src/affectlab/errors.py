@@ -10,35 +10,45 @@ class UnknownNameError(ValueError, KeyError):
     """A label, scheme, node or dataset name that does not exist.
 
     The message lists the closest valid names and (when short enough) all valid names, so a typo
-    at the command line or in a script is fixed in one look.
+    at the command line or in a script is fixed in one look. `aliases` widen the suggestions
+    without being listed; `listing` names the list ("Valid <listing>: ...", default "<kind>s");
+    `hint` says where to look when the list is too long to print.
     """
 
     def __init__(self, kind: str, name: str, valid: Iterable[str], *, context: str = "",
-                 aliases: Iterable[str] = ()) -> None:
+                 aliases: Iterable[str] = (), listing: str | None = None, hint: str = "") -> None:
         self.kind = kind
         self.name = name
         self.valid = sorted(set(valid))
         pool = sorted(set(self.valid) | set(aliases))  # aliases help suggest, not listed
-        self.suggestions = difflib.get_close_matches(
-            str(name).lower(), [v.lower() for v in pool], n=3, cutoff=0.6
-        )
-        # Map lower-cased suggestions back to their spelling in `valid`.
-        by_lower = {v.lower(): v for v in pool}
-        self.suggestions = [by_lower[s] for s in self.suggestions]
+        self.suggestions = closest(str(name), pool)
         where = f" in {context}" if context else ""
         parts = [f"unknown {kind} {name!r}{where}."]
         if self.suggestions:
             parts.append("Did you mean: " + ", ".join(self.suggestions) + "?")
         if len(self.valid) <= 60:
-            parts.append(f"Valid {kind}s: " + ", ".join(self.valid) + ".")
+            parts.append(f"Valid {listing or kind + 's'}: " + ", ".join(self.valid) + ".")
         else:
-            parts.append(f"{len(self.valid)} valid {kind}s; list them with `affectlab ontology`"
-                         " (e.g. `affectlab ontology schemes`, `affectlab ontology tree`).")
+            parts.append(f"{len(self.valid)} valid {listing or kind + 's'}.")
+        if hint:
+            parts.append(hint)
         self.message = " ".join(parts)
         super().__init__(self.message)
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return self.message
+
+
+def closest(name: str, pool: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """Up to `n` names of `pool` most like `name` (case ignored): at least `cutoff` similar and
+    within 0.1 of the best, so one clear match is not padded with weak ones."""
+    key = name.strip().lower()
+    scored = sorted(((difflib.SequenceMatcher(None, key, p.lower()).ratio(), p) for p in pool),
+                    key=lambda item: (-item[0], item[1]))
+    if not scored or scored[0][0] < cutoff:
+        return []
+    floor = max(cutoff, scored[0][0] - 0.1)
+    return [p for score, p in scored if score >= floor][:n]
 
 
 def normalise(name: str) -> str:

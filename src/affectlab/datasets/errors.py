@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from affectlab.errors import UnknownNameError
+
 
 class DatasetNotFoundError(FileNotFoundError):
     """A corpus folder or one of its files is not where the loader looked."""
@@ -14,15 +16,8 @@ class DatasetNotFoundError(FileNotFoundError):
         return self.message
 
 
-class UnknownDatasetError(KeyError, ValueError):
+class UnknownDatasetError(UnknownNameError):
     """The name is not a registered corpus; the message lists valid names and close matches."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:  # KeyError would otherwise quote the message
-        return self.message
 
 
 class DatasetFormatError(ValueError):

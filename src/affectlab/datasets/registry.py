@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -323,16 +322,8 @@ def resolve_name(name: str) -> str:
     key = _normalise(str(name))
     if key in _ALIASES:
         return _ALIASES[key]
-    scored = sorted(
-        ((difflib.SequenceMatcher(None, key, k).ratio(), k) for k in _ALIASES), reverse=True
-    )
-    best = scored[0][0] if scored else 0.0
-    close = [k for score, k in scored if score >= max(0.5, best - 0.1)]
-    suggestion = list(dict.fromkeys(_ALIASES[c] for c in close))[:3]  # closest first, unique
-    hint = f" Did you mean: {', '.join(suggestion)}?" if suggestion else ""
-    raise UnknownDatasetError(
-        f"unknown dataset {name!r}.{hint} Valid names: {', '.join(list_datasets())}."
-    )
+    raise UnknownDatasetError("dataset", str(name), list_datasets(), aliases=_ALIASES,
+                              listing="names")
 
 
 def info(name: str) -> DatasetInfo:

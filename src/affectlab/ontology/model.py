@@ -93,7 +93,8 @@ class Ontology:
         try:
             return self.nodes[key]
         except KeyError:
-            raise UnknownNameError("emotion", name, self.nodes, context="the ontology") from None
+            raise UnknownNameError("emotion", name, self.nodes, context="the ontology",
+                                   hint="`affectlab ontology tree` lists them.") from None
 
     def tier(self, tier: int | str) -> list[str]:
         """Names of the nodes of one tier (1/2/3 or 'primary'/'secondary'/'tertiary')."""

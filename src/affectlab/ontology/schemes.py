@@ -126,6 +126,16 @@ def registry() -> dict[str, Scheme]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _scheme_index() -> dict[str, str]:
+    """Every name and alias, with '-' dropped, -> canonical scheme name."""
+    index: dict[str, str] = {}
+    for sch in registry().values():
+        for key in (sch.name, *sch.aliases):
+            index.setdefault(key.replace("-", ""), sch.name)
+    return index
+
+
 def schemes() -> list[str]:
     """Canonical names of all label schemes."""
     return list(registry())
@@ -136,12 +146,7 @@ def get_scheme(name: str | Scheme) -> Scheme:
     if isinstance(name, Scheme):
         return name
     reg = registry()
-    key = normalise(name)
-    if key in reg:
-        return reg[key]
-    for sch in reg.values():
-        if key in sch.aliases or key.replace("-", "") in {a.replace("-", "") for a in sch.aliases}:
-            return sch
-    if key.replace("-", "") in {k.replace("-", "") for k in reg}:
-        return next(s for k, s in reg.items() if k.replace("-", "") == key.replace("-", ""))
+    found = _scheme_index().get(normalise(name).replace("-", ""))
+    if found is not None:
+        return reg[found]
     raise UnknownNameError("scheme", name, reg, aliases=[a for s in reg.values() for a in s.aliases])
