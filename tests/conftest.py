@@ -1,27 +1,18 @@
-"""Shared fixtures: where the shared corpora live, and a skip when they are absent."""
+"""Shared fixtures: the shared corpora, found the way affectlab finds them, or a skip."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_data_dir() -> Path | None:
-    """AFFECTLAB_DATA, else the sibling ../shared/data of the checkout; None when absent."""
-    env = os.environ.get("AFFECTLAB_DATA")
-    for candidate in ([Path(env)] if env else []) + [REPO.parent / "shared" / "data"]:
-        if candidate.is_dir():
-            return candidate
-    return None
+from affectlab.datasets import DatasetNotFoundError
+from affectlab.datasets import data_dir as find_data_dir
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    path = shared_data_dir()
-    if path is None:
+    try:
+        return find_data_dir()
+    except DatasetNotFoundError:
         pytest.skip("shared corpora not found: set AFFECTLAB_DATA or place them at ../shared/data")
-    return path
