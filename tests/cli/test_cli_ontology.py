@@ -112,6 +112,7 @@ def test_unwritable_out_and_bad_threshold_are_clean_errors(tmp_path):
 def test_demo_runs():
     code, out = run("demo")
     assert code == 0 and "amusement" in out and "joy" in out
+    assert "contempt is composed of disgust + anger" in out
 
 
 def test_console_script_and_module_entry_points():

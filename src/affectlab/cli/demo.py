@@ -37,6 +37,6 @@ def demo() -> None:
             sub.add(f"[reverse]{ter}[/]" if ter == name else ter)
     console.print(branch)
     console.print(f"\nopposite of joy: {', '.join(o.opposites('joy'))}; "
-                  f"love is composed of {' + '.join(o.components('love'))}; "
+                  f"contempt is composed of {' + '.join(o.components('contempt'))}; "
                   f"frustration leads to {', '.join(o.leads_to('frustration'))}")
     console.print(f"nearest emotion to valence +0.8, arousal +0.6: {ontology.nearest(0.8, 0.6)}")
