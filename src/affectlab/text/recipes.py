@@ -1,0 +1,95 @@
+"""Training recipes: the commands that reproduce affectlab's text models from `../shared/data`.
+
+`train_corpus("goemotions", vad=True)` is the shipped default: GoEmotions-28 labels and a
+V/A/D head trained together on one LoRA adapter over all-MiniLM-L6-v2, thresholds tuned on the
+GoEmotions dev split (for GoEmotions and every scheme its labels map into), then measured on
+the official test splits, in domain and out of domain.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from affectlab import datasets
+from affectlab.text import evaluation as ev
+from affectlab.text.classifier import EmotionClassifier
+from affectlab.text.encoder import DEFAULT_ENCODER
+from affectlab.text.network import AdapterConfig
+from affectlab.text.training import TrainSettings
+
+TRAINABLE = ("goemotions", "carer", "tweeteval", "emobank")
+# Epochs per corpus for the recipes (small corpora get more passes).
+DEFAULT_EPOCHS = {"goemotions": 3.0, "carer": 3.0, "tweeteval": 6.0, "emobank": 4.0}
+
+
+def train_corpus(corpus: str, *, out: str | os.PathLike[str] | None = None, vad: bool | None = None,
+                 encoder: str = DEFAULT_ENCODER, settings: TrainSettings | None = None,
+                 adapter: AdapterConfig | None = None, evaluate: bool = True,
+                 out_of_domain: bool = True, data_dir: str | os.PathLike[str] | None = None,
+                 limit: int | None = None, progress: bool = True
+                 ) -> tuple[EmotionClassifier, dict[str, Any]]:
+    """Train on a corpus's train split, tune on dev, measure on test, save to `out` if given.
+
+    `vad` adds the EmoBank V/A/D head (default: on for GoEmotions, the shipped default's recipe).
+    `limit` keeps only the first rows of each split (for quick checks, not for reported numbers).
+    """
+    if corpus not in TRAINABLE:
+        raise ValueError(f"affectlab trains text models on {', '.join(TRAINABLE)}, not {corpus!r}")
+    if settings is None:
+        settings = TrainSettings(epochs=DEFAULT_EPOCHS[corpus])
+    with_vad = (corpus in ("goemotions", "emobank")) if vad is None else vad
+    if corpus == "emobank":
+        with_vad = True
+
+    def load(name: str) -> Any:
+        frame = datasets.load(name, path=_corpus_path(data_dir, name))
+        if limit is not None:
+            frame = frame.groupby("split", group_keys=False, dropna=False).head(limit)
+        return frame
+
+    clf = EmotionClassifier(None if corpus == "emobank" else ev.CORPUS_SCHEME[corpus], encoder,
+                            adapter=adapter, settings=settings, progress=progress)
+    data: dict[str, Any] = {}
+    labels_args: tuple[Any, ...] = (None, None)
+    dev = None
+    if corpus != "emobank":
+        frame = load(corpus)
+        train, dev_rows = ev.split(frame, "train"), ev.split(frame, "dev")
+        multi = corpus == "goemotions"
+        labels = [list(x) if multi else x[0] for x in train["labels"]]
+        labels_args = (train["text"].tolist(), labels)
+        dev = (dev_rows["text"].tolist(), [list(x) if multi else x[0] for x in dev_rows["labels"]])
+        data[corpus] = f"train split, {len(train)} texts; thresholds tuned on dev ({len(dev_rows)})"
+    vad_args = None
+    if with_vad:
+        eb = load("emobank")
+        eb_train = ev.split(eb, "train")
+        vad_args = (eb_train["text"].tolist(), ev.emobank_targets(eb_train))
+        data["emobank"] = f"train split, {len(eb_train)} texts (V/A/D head)"
+    texts, labels = labels_args
+    if texts is None:
+        texts = vad_args[0]
+    clf.fit(texts, labels, dev=dev, vad=vad_args, data=data)
+
+    scores: dict[str, Any] = {}
+    if evaluate:
+        if corpus == "goemotions":
+            scores.update(ev.evaluate_goemotions(clf, frame))
+        elif corpus in ("carer", "tweeteval"):
+            scores.update(ev.evaluate_single(clf, frame, corpus))
+        if with_vad:
+            scores.update(ev.evaluate_vad(clf, eb))
+        if out_of_domain and corpus == "goemotions":
+            scores.update(ev.evaluate_out_of_domain(clf, load("isear"), "isear"))
+            scores.update(ev.evaluate_out_of_domain(clf, load("meld"), "meld", part="test"))
+    if out is not None:
+        clf.save(out, metrics=scores)
+    return clf, scores
+
+
+def _corpus_path(data_dir: str | os.PathLike[str] | None, name: str) -> Path | None:
+    if data_dir is None:
+        return None
+    return Path(data_dir) / datasets.info(name).folder

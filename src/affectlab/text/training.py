@@ -1,0 +1,183 @@
+"""Fine-tuning a text emotion network on one or several tasks at once (labels, V/A/D).
+
+Batches are bucketed by length (shuffled chunks, sorted inside each chunk) so padding stays
+small, tasks are interleaved at random, the learning rate warms up linearly then decays
+linearly, and optional LEIA-style emotion-word masking draws fresh masks each epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from affectlab.text.encoder import Batch, bucketed
+from affectlab.text.masking import EmotionWordMasker
+from affectlab.text.network import EmotionNetwork, HeadSpec
+
+
+@dataclass
+class TrainSettings:
+    """How a model is trained; saved with it so a run can be reproduced."""
+
+    epochs: float = 3.0
+    batch_size: int = 32
+    lr: float = 5e-4  # adapter
+    head_lr: float = 2e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    max_length: int = 128
+    seed: int = 0
+    mask_emotion_words: bool = False
+    p_emotion: float = 0.5
+    p_other: float = 0.05
+    clip_norm: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.epochs <= 0 or self.batch_size < 1 or self.max_length < 4:
+            raise ValueError("epochs must be > 0, batch_size >= 1 and max_length >= 4")
+        if not 0 <= self.warmup < 1:
+            raise ValueError("warmup is a fraction of the steps, in [0, 1)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Task:
+    """One head's training data: token ids per text and targets in the head's layout."""
+
+    head: HeadSpec
+    texts: list[str]
+    targets: np.ndarray
+    weight: float = 1.0
+
+
+def truncate(ids: np.ndarray | list[int], max_length: int) -> np.ndarray:
+    """Keep the first `max_length - 1` ids and the final special token."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if ids.size <= max_length:
+        return ids
+    return np.concatenate([ids[: max_length - 1], ids[-1:]])
+
+
+def _loss(kind: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    if kind == "multilabel":
+        return nn.functional.binary_cross_entropy_with_logits(out, target)
+    if kind == "single":
+        return nn.functional.cross_entropy(out, target)
+    return nn.functional.mse_loss(out, target)
+
+
+def _chunked_order(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> np.ndarray:
+    """A random order in which neighbouring items have similar lengths (chunks of 50 batches)."""
+    idx = rng.permutation(lengths.size)
+    chunk = batch_size * 50
+    parts = [c[np.argsort(-lengths[c], kind="stable")] for c in
+             (idx[i:i + chunk] for i in range(0, idx.size, chunk))]
+    return np.concatenate(parts) if parts else idx
+
+
+def train_network(net: EmotionNetwork, tokenizer: Any, tasks: list[Task],
+                  settings: TrainSettings, *, progress: bool = True,
+                  on_epoch: Callable[[int, dict[str, float]], None] | None = None) -> list[dict]:
+    """Train `net` in place; returns one record per epoch (mean loss per task, seconds)."""
+    torch.manual_seed(settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    masker = None
+    if settings.mask_emotion_words:
+        masker = EmotionWordMasker(tokenizer, settings.p_emotion, settings.p_other,
+                                   seed=settings.seed)
+    planned, plain = [], []
+    for task in tasks:
+        if masker is not None:
+            planned.append(masker.plan(task.texts))
+            plain.append(None)
+        else:
+            enc = tokenizer(task.texts, add_special_tokens=True, truncation=False, verbose=False)
+            plain.append([truncate(x, settings.max_length) for x in enc["input_ids"]])
+            planned.append(None)
+
+    steps_per_epoch = sum(math.ceil(len(t.texts) / settings.batch_size) for t in tasks)
+    total = max(1, int(round(settings.epochs * steps_per_epoch)))
+    warm = int(settings.warmup * total)
+    adapter = [p for n, p in net.named_parameters() if p.requires_grad and not n.startswith("heads")]
+    groups = [{"params": list(net.heads.parameters()), "lr": settings.head_lr}]
+    if adapter:
+        groups.append({"params": adapter, "lr": settings.lr})
+    opt = torch.optim.AdamW(groups, weight_decay=settings.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / max(1, warm) if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+    pad = tokenizer.pad_token_id
+    history: list[dict] = []
+    step = 0
+    net.train()
+    bar = _progress(progress, total)
+    try:
+        epoch = 0
+        while step < total:
+            started = time.perf_counter()
+            schedule: list[tuple[int, Batch]] = []
+            for k, task in enumerate(tasks):
+                ids = plain[k] if masker is None else [
+                    truncate(x, settings.max_length) for x in masker.apply(planned[k])]
+                lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+                order = _chunked_order(lengths, settings.batch_size, rng)
+                schedule += [(k, b) for b in bucketed(ids, settings.batch_size, pad, order=order)]
+            schedule = [schedule[i] for i in rng.permutation(len(schedule))]
+            sums = np.zeros(len(tasks))
+            counts = np.zeros(len(tasks))
+            for k, batch in schedule:
+                if step >= total:
+                    break
+                task = tasks[k]
+                target = torch.from_numpy(task.targets[batch.index])
+                out = net(batch.input_ids, batch.attention_mask, task.head.name)
+                loss = task.weight * _loss(task.head.kind, out, target)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if settings.clip_norm:
+                    nn.utils.clip_grad_norm_([p for g in groups for p in g["params"]],
+                                             settings.clip_norm)
+                opt.step()
+                sched.step()
+                step += 1
+                sums[k] += float(loss.detach())
+                counts[k] += 1
+                if bar is not None:
+                    bar[0].update(bar[1], advance=1,
+                                  description=f"epoch {epoch + 1} loss {float(loss):.3f}")
+            record = {t.head.name: float(s / max(c, 1)) for t, s, c in zip(tasks, sums, counts,
+                                                                           strict=True)}
+            record["seconds"] = time.perf_counter() - started
+            record["epoch"] = epoch + 1
+            history.append(record)
+            if on_epoch is not None:
+                on_epoch(epoch + 1, record)
+            epoch += 1
+    finally:
+        if bar is not None:
+            bar[0].stop()
+        net.eval()
+    return history
+
+
+def _progress(enabled: bool, total: int) -> tuple[Any, Any] | None:
+    if not enabled:
+        return None
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    from affectlab.cli._output import err_console
+
+    prog = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
+                    transient=False)
+    prog.start()
+    return prog, prog.add_task("training", total=total)
