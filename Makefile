@@ -16,18 +16,24 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(PIP) install $(TORCH)
-	$(PIP) install -e ".[embed,lexicon]"
+	$(PIP) install -e ".[text,embed,lexicon]"
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install -e ".[embed,lexicon,test,dev]"
+	$(PIP) install -e ".[text,embed,lexicon,test,dev]"
 	touch $@
 
 setup: $(VENV)/.installed
 setup-test: $(VENV)/.installed-test
 
+# The main job: the shipped text emotion model on a few sentences, then on an example file.
 run: setup
-	$(BIN)/affectlab demo
+	$(BIN)/affectlab analyze --scheme ekman7 \
+	  "I can't believe you did this" \
+	  "Thank you so much, this made my whole week" \
+	  "I'm worried the results won't come back in time"
+	$(BIN)/affectlab analyze --input examples/posts.csv --column text \
+	  --output out/posts-emotions.csv --overwrite
 
 test: setup-test
 	$(BIN)/python -m pytest -q
@@ -36,4 +42,4 @@ lint: setup-test
 	$(BIN)/ruff check src tests
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache out

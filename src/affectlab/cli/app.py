@@ -8,6 +8,8 @@ import typer
 
 from affectlab import __version__
 from affectlab.cli import datasets as _datasets
+from affectlab.cli import text as _text
+from affectlab.cli.analyze import analyze_command as _analyze
 from affectlab.cli import ontology as _ontology
 from affectlab.cli.demo import demo as _demo
 
@@ -35,4 +37,6 @@ def _root(
 
 app.add_typer(_ontology.app, name="ontology")
 app.add_typer(_datasets.app, name="datasets")
+app.add_typer(_text.app, name="text")
+app.command("analyze")(_analyze)
 app.command("demo")(_demo)

@@ -51,7 +51,9 @@ def load_encoder(name: str | os.PathLike[str] = DEFAULT_ENCODER, *,
     try:
         tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=local_only)
         verbosity = hf_logging.get_verbosity()
+        bars = hf_logging.is_progress_bar_enabled()
         hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
         try:
             try:
                 model = AutoModel.from_pretrained(where, local_files_only=local_only,
@@ -60,6 +62,8 @@ def load_encoder(name: str | os.PathLike[str] = DEFAULT_ENCODER, *,
                 model = AutoModel.from_pretrained(where, local_files_only=local_only)
         finally:
             hf_logging.set_verbosity(verbosity)
+            if bars:
+                hf_logging.enable_progress_bar()
     except OSError as exc:
         hint = "" if allow_download else " (downloads are off; pass allow_download=True to fetch)"
         raise EncoderNotFoundError(f"cannot load the encoder {str(name)!r}{hint}: {exc}") from exc

@@ -1,0 +1,120 @@
+"""`affectlab analyze`: emotion of texts given on the command line, on stdin, or in a file."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from affectlab.cli._output import console, emit_json, err_console, fail
+from affectlab.errors import UnknownNameError
+
+
+def analyze_command(
+    texts: Annotated[list[str] | None, typer.Argument(
+        help="Texts to analyse (or lines on stdin when none are given and --input is not set).",
+        show_default=False)] = None,
+    scheme: Annotated[str | None, typer.Option(
+        "--scheme", "-s", help="Label scheme of the answer: goemotions, ekman, ekman7, plutchik8, "
+        "leia5, parrott-primary, ... (default: the model's own, GoEmotions-28).")] = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", "-m", help="A saved model folder (default: the shipped model).")] = None,
+    input: Annotated[Path | None, typer.Option(
+        "--input", "-i", help="A .csv, .jsonl or .parquet file to annotate row by row.")] = None,
+    column: Annotated[str, typer.Option("--column", "-c",
+                                        help="The text column of --input.")] = "text",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Where to write the annotated rows (.csv, .jsonl, .parquet).")
+    ] = None,
+    chunk_size: Annotated[int, typer.Option(help="Rows per chunk (and per resume step).")] = 2048,
+    resume: Annotated[bool, typer.Option(
+        "--resume/--no-resume", help="Continue an interrupted --input run where it stopped.")
+    ] = True,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --output file.")] = False,
+    batch_size: Annotated[int, typer.Option(help="Texts per forward pass.")] = 64,
+    top: Annotated[int, typer.Option(help="Labels shown per text in the table.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Probabilities of every label of a scheme, the predicted labels, and valence, arousal,
+    dominance, per text."""
+    from affectlab.text import EncoderNotFoundError, ModelNotFoundError
+    from affectlab.text.analyze import analyze, analyze_frame, get_model
+
+    try:
+        clf = get_model(model)
+        if input is not None:
+            if texts:
+                fail("give texts or --input, not both", as_json=as_json)
+            if output is None:
+                fail("--input needs --output (a .csv, .jsonl or .parquet file)", as_json=as_json)
+            _batch(input, output, column, scheme, clf, chunk_size, resume, overwrite, batch_size,
+                   as_json, analyze_frame)
+            return
+        if not texts:
+            if sys.stdin.isatty():
+                fail("give one or more texts, --input FILE, or lines on stdin", as_json=as_json)
+            texts = [line.rstrip("\n") for line in sys.stdin]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = analyze(list(texts), scheme, model=clf, batch_size=batch_size)
+        for w in caught:
+            err_console.print(f"[yellow]warning:[/] {w.message}", highlight=False)
+    except (UnknownNameError, ModelNotFoundError, EncoderNotFoundError, FileNotFoundError,
+            FileExistsError, ValueError, TypeError) as err:
+        fail(str(err), as_json=as_json)
+    if as_json:
+        emit_json(results)
+        return
+    _table(results, top)
+
+
+def _batch(input: Path, output: Path, column: str, scheme: str | None, clf: Any,
+           chunk_size: int, resume: bool, overwrite: bool, batch_size: int, as_json: bool,
+           analyze_frame: Any) -> None:
+    from affectlab.text.batch import annotate_file
+
+    def annotate(values: list[Any]) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # truncation is counted in the status column
+            return analyze_frame(values, scheme, model=clf, batch_size=batch_size)
+
+    report = annotate_file(input, output, annotate=annotate, column=column,
+                           chunk_size=chunk_size, resume=resume, overwrite=overwrite,
+                           progress=not as_json)
+    info = report.to_dict()
+    if as_json:
+        emit_json(info)
+        return
+    console.print(f"wrote {info['rows']:,} rows to {info['output']} "
+                  f"({info['annotated']:,} annotated now, {info['resumed']:,} from before) "
+                  f"in {info['seconds']:.1f} s")
+    if info.get("status_counts"):
+        console.print("status: " + ", ".join(f"{k} {v:,}" for k, v in
+                                             info["status_counts"].items()))
+    if info.get("replaced_rows"):
+        console.print(f"{info['replaced_rows']:,} rows had undecodable bytes (replaced by U+FFFD)")
+
+
+def _table(results: list[dict[str, Any]], top: int) -> None:
+    scheme = results[0]["scheme"] if results else ""
+    table = Table(title=f"emotion ({scheme})")
+    for name in ("text", "labels", f"top {top}", "V", "A", "D"):
+        table.add_column(name, justify="right" if len(name) == 1 else "left",
+                         overflow="fold")
+    for r in results:
+        text = r["text"] if r["text"] is not None else f"<{r['status']}>"
+        if len(text) > 80:
+            text = text[:77] + "..."
+        best = sorted(((p, k) for k, p in r["probs"].items() if p is not None), reverse=True)
+        shown = ", ".join(f"{k} {p:.2f}" for p, k in best[:top]) or "-"
+        vad = [("-" if r[d] is None else f"{r[d]:+.2f}") for d in ("valence", "arousal",
+                                                                   "dominance")]
+        labels = ", ".join(r["labels"]) or "-"
+        if r["status"] not in ("ok",):
+            labels = f"{labels} ({r['status']})"
+        table.add_row(text, labels, shown, *vad)
+    console.print(table)

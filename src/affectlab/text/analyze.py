@@ -1,0 +1,149 @@
+"""`affectlab.analyze`: per text, the probability of every label of any scheme, the predicted
+labels, and valence, arousal, dominance, from one encoder pass of the default (or a given) model.
+
+Rows that are not usable texts are never dropped: they come back with a status ("empty",
+"not-text") and no predictions. Texts longer than the model takes are analysed from their
+beginning, marked "truncated", and counted in one warning per call.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from affectlab.text.classifier import VAD, VAD_DIMS, EmotionClassifier
+from affectlab.text.inputs import EMPTY, NOT_TEXT, OK, TRUNCATED, as_text_list, check_text
+
+ModelLike = EmotionClassifier | str | os.PathLike[str] | None
+# Characters kept before tokenising: far more than any encoder window, so that a multi-megabyte
+# string costs no more than a long paragraph.
+_CHARS_PER_TOKEN = 24
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: str | None) -> EmotionClassifier:
+    return EmotionClassifier.load(path)
+
+
+def get_model(model: ModelLike = None) -> EmotionClassifier:
+    """The model to analyse with: the given one, one saved at a path, or the shipped default."""
+    if isinstance(model, EmotionClassifier):
+        return model
+    return _load_cached(None if model is None else str(Path(model).resolve()))
+
+
+def analyze_frame(values: Iterable[Any], scheme: str | None = None, *, model: ModelLike = None,
+                  batch_size: int | None = None) -> pd.DataFrame:
+    """One row per input value: status, top label, predicted labels, V/A/D, p_<label> columns."""
+    clf = get_model(model)
+    values = list(values)
+    target = _target_scheme(clf, scheme)
+    labels = _labels_of(clf, target)
+    checked = [check_text(v) for v in values]
+    status = np.asarray([s for _, s in checked], dtype=object)
+    ok = np.flatnonzero(status == OK)
+    limit = (clf.max_length or 512) * _CHARS_PER_TOKEN
+    texts = [checked[i][0][:limit] for i in ok]
+    heads, tokens = clf.forward(texts, batch_size=batch_size)
+    n = len(values)
+    probs = np.full((n, len(labels)), np.nan)
+    if clf.labels_ is not None and len(ok):
+        p = heads["labels"]
+        probs[ok] = p if target == clf.scheme or clf.scheme is None else clf.map_proba(p, target)
+    vad = np.full((n, 3), np.nan)
+    if clf.has_vad and len(ok):
+        vad[ok] = heads[VAD]
+    long = ok[(tokens > (clf.max_length or 512)) | np.asarray(
+        [len(checked[i][0]) > limit for i in ok], dtype=bool)] if len(ok) else ok
+    status[long] = TRUNCATED
+    if len(long):
+        warnings.warn(f"{len(long)} text(s) longer than the model's {clf.max_length}-token window "
+                      "were analysed from their beginning (status 'truncated')", stacklevel=2)
+    frame = pd.DataFrame({"status": status})
+    decided = _decide(clf, probs, target, labels)
+    frame["top"] = [labels[int(np.nanargmax(r))] if np.isfinite(r).any() else None
+                    for r in probs] if labels else None
+    frame["labels"] = decided
+    for i, d in enumerate(VAD_DIMS):
+        frame[d] = vad[:, i]
+    for j, label in enumerate(labels):
+        frame[f"p_{label}"] = probs[:, j]
+    return frame
+
+
+def analyze(texts: str | Iterable[Any], scheme: str | None = None, *, model: ModelLike = None,
+            batch_size: int | None = None) -> dict[str, Any] | list[dict[str, Any]]:
+    """Analyse one text (returns a dict) or many (a list of dicts, one per input, in order).
+
+    Each result has: text, status, scheme, probs {label: p}, labels (above the model's tuned
+    thresholds for that scheme), top (the most probable label), valence, arousal, dominance
+    (on [-1, 1]). `scheme` is any scheme of the ontology (default: the model's own).
+    """
+    values, single = as_text_list(texts)
+    clf = get_model(model)
+    target = _target_scheme(clf, scheme)
+    frame = analyze_frame(values, target, model=clf, batch_size=batch_size)
+    labels = _labels_of(clf, target)
+    out = []
+    for value, row in zip(values, frame.itertuples(index=False), strict=True):
+        rec = row._asdict()
+        probs = {x: _num(rec[f"p_{x}"]) for x in labels}
+        out.append({
+            "text": value if isinstance(value, str) else None,
+            "status": rec["status"],
+            "scheme": target,
+            "probs": probs,
+            "labels": list(rec["labels"]),
+            "top": rec["top"] if isinstance(rec["top"], str) else None,
+            **{d: _num(rec[d]) for d in VAD_DIMS},
+        })
+    return out[0] if single else out
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return None if np.isnan(x) else round(x, 6)
+
+
+def _target_scheme(clf: EmotionClassifier, scheme: str | None) -> str | None:
+    if scheme is None:
+        return clf.scheme
+    from affectlab.ontology import get_scheme
+
+    name = get_scheme(scheme).name  # unknown schemes raise with suggestions
+    if clf.scheme is None and clf.labels_ is not None:
+        raise ValueError("this model's labels belong to no scheme, so it cannot answer in "
+                         f"{name!r}; leave scheme unset")
+    return name
+
+
+def _labels_of(clf: EmotionClassifier, scheme: str | None) -> list[str]:
+    if clf.labels_ is None:
+        return []
+    if scheme is None or scheme == clf.scheme:
+        return list(clf.labels_)
+    from affectlab.ontology import get_scheme
+
+    return list(get_scheme(scheme).label_names)
+
+
+def _decide(clf: EmotionClassifier, probs: np.ndarray, scheme: str | None,
+            labels: list[str]) -> list[list[str]]:
+    if not labels:
+        return [[] for _ in range(len(probs))]
+    native = scheme is None or scheme == clf.scheme
+    if native and not clf.multi_label:
+        return [[labels[int(np.nanargmax(r))]] if np.isfinite(r).any() else [] for r in probs]
+    th = clf.thresholds(None if native else scheme)
+    return [[labels[j] for j in np.flatnonzero(r >= th)] if np.isfinite(r).any() else []
+            for r in probs]
+
+
+__all__ = ["EMPTY", "NOT_TEXT", "OK", "TRUNCATED", "analyze", "analyze_frame", "get_model"]

@@ -1,0 +1,71 @@
+"""`affectlab analyze` and `affectlab text` from the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from affectlab.cli.app import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory, multi_label_model):
+    return multi_label_model.save(tmp_path_factory.mktemp("model") / "m")
+
+
+def test_analyze_json(model_dir):
+    res = runner.invoke(app, ["analyze", "I am furious", "what a wonderful day", "--scheme",
+                              "ekman7", "--model", str(model_dir), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert [r["top"] for r in out] == ["anger", "joy"]
+    assert out[0]["scheme"] == "ekman7"
+
+
+def test_analyze_table_and_stdin(model_dir):
+    res = runner.invoke(app, ["analyze", "--model", str(model_dir)],
+                        input="I am so happy\n\nI cried all night\n")
+    assert res.exit_code == 0, res.output
+    assert "joy" in res.stdout and "sadness" in res.stdout and "(empty)" in res.stdout
+
+
+def test_analyze_errors_are_clean(model_dir, tmp_path):
+    res = runner.invoke(app, ["analyze", "hi", "--scheme", "ekmann", "--model", str(model_dir),
+                              "--json"])
+    assert res.exit_code == 2 and "Did you mean" in json.loads(res.stdout)["error"]
+    res = runner.invoke(app, ["analyze", "hi", "--model", str(tmp_path), "--json"])
+    assert res.exit_code == 2 and "not a saved affectlab text model" in res.stdout
+    res = runner.invoke(app, ["analyze", "--input", str(tmp_path / "x.csv"), "--model",
+                              str(model_dir)])
+    assert res.exit_code == 2 and "--output" in res.output
+
+
+def test_analyze_file(model_dir, tmp_path):
+    src = tmp_path / "posts.csv"
+    pd.DataFrame({"id": [1, 2, 3], "body": ["I am so happy", "", "I am terrified"]}).to_csv(
+        src, index=False)
+    dst = tmp_path / "preds.parquet"
+    res = runner.invoke(app, ["analyze", "--input", str(src), "--column", "body", "--output",
+                              str(dst), "--model", str(model_dir), "--scheme", "ekman7",
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["rows"] == 3
+    out = pd.read_parquet(dst)
+    assert out["id"].tolist() == [1, 2, 3]
+    assert out["status"].tolist() == ["ok", "empty", "ok"]
+    assert out["top"].tolist()[0] == "joy" and out["top"].tolist()[2] == "fear"
+    res = runner.invoke(app, ["analyze", "--input", str(src), "--column", "text", "--output",
+                              str(tmp_path / "b.csv"), "--model", str(model_dir), "--json"])
+    assert res.exit_code == 2 and "body" in json.loads(res.stdout)["error"]
+
+
+def test_text_info(model_dir):
+    res = runner.invoke(app, ["text", "info", "--model", str(model_dir), "--json"])
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)["scheme"] == "goemotions"
