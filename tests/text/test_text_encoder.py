@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from affectlab.text.encoder import (EncoderNotFoundError, bucketed, load_encoder, resolve_encoder,
-                                    token_lengths)
+from affectlab.text.encoder import (
+    EncoderNotFoundError,
+    bucketed,
+    load_encoder,
+    resolve_encoder,
+    token_lengths,
+)
 
 
 def test_packaged_encoder_resolves_to_a_folder():

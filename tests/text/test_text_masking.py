@@ -23,7 +23,7 @@ def test_vocabulary_has_emotion_words_and_inflections():
 def test_emotion_words_are_masked_more_often(tokenizer):
     masker = EmotionWordMasker(tokenizer, p_emotion=0.5, p_other=0.05, seed=1)
     planned = masker.plan(["I was furious about the delayed train"] * 400)
-    ids, wid, is_emotion = planned[0]
+    _ids, wid, is_emotion = planned[0]
     assert is_emotion.sum() == 1
     furious = np.flatnonzero(is_emotion[wid.clip(0)] & (wid >= 0))
     other = np.flatnonzero(~is_emotion[wid.clip(0)] & (wid >= 0))

@@ -8,9 +8,9 @@ import typer
 
 from affectlab import __version__
 from affectlab.cli import datasets as _datasets
+from affectlab.cli import ontology as _ontology
 from affectlab.cli import text as _text
 from affectlab.cli.analyze import analyze_command as _analyze
-from affectlab.cli import ontology as _ontology
 from affectlab.cli.demo import demo as _demo
 
 app = typer.Typer(

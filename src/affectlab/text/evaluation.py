@@ -97,4 +97,4 @@ def evaluate_out_of_domain(clf: Any, frame: pd.DataFrame, corpus: str,
             float(metrics.macro_f1(gold, pred, labels=shared)),
             f"{corpus} (out of domain) accuracy": float(metrics.accuracy(gold, pred)),
             f"{corpus} shared classes": ", ".join(shared),
-            f"{corpus} texts": int(len(texts))}
+            f"{corpus} texts": len(texts)}

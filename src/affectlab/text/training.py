@@ -105,7 +105,7 @@ def train_network(net: EmotionNetwork, tokenizer: Any, tasks: list[Task],
             planned.append(None)
 
     steps_per_epoch = sum(math.ceil(len(t.texts) / settings.batch_size) for t in tasks)
-    total = max(1, int(round(settings.epochs * steps_per_epoch)))
+    total = max(1, round(settings.epochs * steps_per_epoch))
     warm = int(settings.warmup * total)
     adapter = [p for n, p in net.named_parameters() if p.requires_grad and not n.startswith("heads")]
     groups = [{"params": list(net.heads.parameters()), "lr": settings.head_lr}]
@@ -171,8 +171,14 @@ def train_network(net: EmotionNetwork, tokenizer: Any, tasks: list[Task],
 def _progress(enabled: bool, total: int) -> tuple[Any, Any] | None:
     if not enabled:
         return None
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from affectlab.cli._output import err_console
 
