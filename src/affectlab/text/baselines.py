@@ -2,10 +2,10 @@
 all-MiniLM-L6-v2 sentence embeddings + logistic regression.
 
 Both duck-type the parts of `EmotionClassifier` that `affectlab.text.evaluation` uses
-(`predict_proba`, `predict`, `predict_vad`, `thresholds`, `map_proba`, `map_dev`, `_indicator`,
+(`predict_proba`, `predict`, `predict_vad`, `thresholds`, `map_proba`, `map_dev`, `indicator`,
 `labels_`, `scheme`, `multi_label`), so the same evaluation functions score them. The label
-bookkeeping, threshold tuning and ontology mapping are `EmotionClassifier`'s own methods, borrowed
-(not copied) through `_SchemeLabels`.
+bookkeeping, threshold tuning and ontology mapping come from `SchemeLabelModel`, which
+`EmotionClassifier` shares.
 
     >>> base = TfidfBaseline("carer6").fit(train_texts, train_labels, dev=(dev_texts, dev_labels))
     >>> evaluation.evaluate_single(base, frame, "carer")
@@ -27,52 +27,36 @@ from typing import Any
 import numpy as np
 
 from affectlab import metrics
-from affectlab.text.classifier import (
-    LABELS,
-    VAD,
-    VAD_DIMS,
-    EmotionClassifier,
-    _check_texts,
-    _check_training_texts,
-    _is_multi,
-    _scheme_name,
-)
+from affectlab.text.classifier import VAD, VAD_DIMS
 from affectlab.text.encoder import DEFAULT_ENCODER
+from affectlab.text.labels import (
+    LABELS,
+    SchemeLabelModel,
+    check_texts,
+    check_training_texts,
+    is_multi,
+    scheme_name,
+)
 
-C_GRID = (1.0, 4.0, 16.0)
-ALPHA_GRID = (0.5, 2.0, 8.0, 32.0, 128.0)
-
-
-class _SchemeLabels:
-    """`EmotionClassifier`'s label, threshold and mapping methods, shared rather than copied.
-
-    They need only `scheme`, `multi_label`, `labels_`, `thresholds_` and `predict_proba`.
-    """
-
-    _label_order = EmotionClassifier._label_order
-    _targets = EmotionClassifier._targets
-    _label_index = EmotionClassifier._label_index
-    _indicator = EmotionClassifier._indicator
-    predict = EmotionClassifier.predict
-    decide = EmotionClassifier.decide
-    thresholds = EmotionClassifier.thresholds
-    tune_thresholds = EmotionClassifier.tune_thresholds
-    map_proba = EmotionClassifier.map_proba
-    map_dev = EmotionClassifier.map_dev
+C_GRID = (1.0, 4.0, 16.0)  # TF-IDF: sparse, unit-length rows
+FROZEN_C_GRID = (0.25, 1.0, 4.0)  # standardised dense embeddings need less C
+ALPHA_GRID = (0.25, 1.0, 4.0, 16.0, 64.0, 256.0, 1024.0)
 
 
-class _LinearBaseline(_SchemeLabels):
+class _LinearBaseline(SchemeLabelModel):
     """Features (defined by subclasses) + logistic regression for labels, ridge for V/A/D."""
 
     name = "linear baseline"
 
+    default_Cs: tuple[float, ...] = C_GRID
+
     def __init__(self, scheme: str | None = None, multi_label: bool | None = None, *,
-                 Cs: Sequence[float] = C_GRID, alphas: Sequence[float] = ALPHA_GRID,
+                 Cs: Sequence[float] | None = None, alphas: Sequence[float] = ALPHA_GRID,
                  max_iter: int = 1000, schemes: Sequence[str] | None = None,
                  n_jobs: int | None = None) -> None:
-        self.scheme = None if scheme is None else _scheme_name(scheme)
+        self.scheme = None if scheme is None else scheme_name(scheme)
         self.multi_label = multi_label
-        self.Cs = tuple(float(c) for c in Cs)
+        self.Cs = tuple(float(c) for c in (self.default_Cs if Cs is None else Cs))
         self.alphas = tuple(float(a) for a in alphas)
         self.max_iter = max_iter
         self.schemes = None if schemes is None else list(schemes)
@@ -99,12 +83,12 @@ class _LinearBaseline(_SchemeLabels):
         Without `dev` the middle value of the C grid is used and thresholds stay at 0.5.
         """
         started = time.perf_counter()
-        texts = _check_training_texts(texts, "texts")
+        texts = check_training_texts(texts, "texts")
         if len(labels) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
-        multi = _is_multi(labels) if self.multi_label is None else self.multi_label
+        multi = is_multi(labels) if self.multi_label is None else self.multi_label
         self.multi_label = multi
-        rows = [list(x) if _is_multi([x]) else [x] for x in labels]
+        rows = [list(x) if is_multi([x]) else [x] for x in labels]
         self.labels_ = self._label_order(rows)
         y = self._targets(rows, multi)
         x = self._fit_features(LABELS, texts)
@@ -114,8 +98,8 @@ class _LinearBaseline(_SchemeLabels):
             self._heads[LABELS] = self._fit_head(x, y, c)
             search: dict[str, float] = {}
         else:
-            dev_texts = _check_texts(dev[0])
-            dev_rows = [list(r) if _is_multi([r]) else [r] for r in dev[1]]
+            dev_texts = check_texts(dev[0])
+            dev_rows = [list(r) if is_multi([r]) else [r] for r in dev[1]]
             x_dev = self._features(LABELS, dev_texts)
             search = {}
             best: tuple[float, float, Any] | None = None
@@ -158,7 +142,7 @@ class _LinearBaseline(_SchemeLabels):
     def _dev_score(self, probs: np.ndarray, rows: list[list[Any]]) -> float:
         assert self.labels_ is not None
         if self.multi_label:
-            gold = self._indicator(rows)
+            gold = self.indicator(rows)
             pred = metrics.apply_thresholds(probs, metrics.tune_thresholds(gold, probs))
             return float(metrics.multilabel_f1(gold, pred))
         index = self._label_index()
@@ -170,7 +154,7 @@ class _LinearBaseline(_SchemeLabels):
         """(n, labels) probabilities: one-vs-rest sigmoids (multi-label) or a softmax."""
         if LABELS not in self._heads:
             raise RuntimeError(f"this {type(self).__name__} has no label head; call fit()")
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         assert self.labels_ is not None
         if not texts:
             return np.zeros((0, len(self.labels_)))
@@ -183,7 +167,7 @@ class _LinearBaseline(_SchemeLabels):
         from sklearn.linear_model import Ridge
 
         started = time.perf_counter()
-        texts = _check_training_texts(texts, "V/A/D texts")
+        texts = check_training_texts(texts, "V/A/D texts")
         y = np.asarray(targets, dtype=np.float64)
         if y.shape != (len(texts), 3) or not np.isfinite(y).all():
             raise ValueError("V/A/D targets must be a finite (n, 3) array: valence, arousal, "
@@ -194,7 +178,7 @@ class _LinearBaseline(_SchemeLabels):
             alpha = self.alphas[len(self.alphas) // 2]
             self._heads[VAD] = Ridge(alpha=alpha).fit(x, y)
         else:
-            x_dev = self._features(VAD, _check_texts(dev[0]))
+            x_dev = self._features(VAD, check_texts(dev[0]))
             y_dev = np.asarray(dev[1], dtype=np.float64)
             best: tuple[float, float, Any] | None = None
             for a in self.alphas:
@@ -217,7 +201,7 @@ class _LinearBaseline(_SchemeLabels):
         """(n, 3) valence, arousal, dominance on the scale of the training targets."""
         if VAD not in self._heads:
             raise ValueError(f"this {type(self).__name__} has no V/A/D head; call fit_vad()")
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         if not texts:
             return np.zeros((0, 3))
         return np.asarray(self._heads[VAD].predict(self._features(VAD, texts)), dtype=np.float64)
@@ -267,6 +251,7 @@ class FrozenEncoderBaseline(_LinearBaseline):
     """
 
     name = "frozen MiniLM + LR"
+    default_Cs = FROZEN_C_GRID
 
     def __init__(self, scheme: str | None = None, multi_label: bool | None = None, *,
                  encoder: str = DEFAULT_ENCODER, max_length: int = 128, batch_size: int = 64,

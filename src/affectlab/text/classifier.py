@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,20 @@ from typing import Any
 import numpy as np
 
 from affectlab import __version__
-from affectlab.errors import UnknownNameError
 from affectlab.text.encoder import (
     DEFAULT_ENCODER,
     bucketed,
     encoder_max_length,
     load_encoder,
     token_lengths,
+)
+from affectlab.text.labels import (
+    LABELS,
+    SchemeLabelModel,
+    check_texts,
+    check_training_texts,
+    is_multi,
+    scheme_name,
 )
 from affectlab.text.network import (
     AdapterConfig,
@@ -42,7 +48,7 @@ FORMAT = "affectlab-text-emotion/1"
 MANIFEST = "affectlab_model.json"
 WEIGHTS = "weights.safetensors"
 CARD = "MODEL_CARD.md"
-LABELS, VAD = "labels", "vad"
+VAD = "vad"
 VAD_DIMS = ("valence", "arousal", "dominance")
 
 
@@ -50,11 +56,7 @@ class ModelNotFoundError(FileNotFoundError):
     """A saved model folder that does not exist or is not an affectlab text model."""
 
 
-def _is_multi(labels: Sequence[Any]) -> bool:
-    return any(isinstance(x, list | tuple | set | frozenset | np.ndarray) for x in labels)
-
-
-class EmotionClassifier:
+class EmotionClassifier(SchemeLabelModel):
     """Text emotion classifier (and V/A/D regressor) with a scikit-learn-like interface.
 
     >>> clf = EmotionClassifier(scheme="carer6").fit(texts, labels, dev=(dev_texts, dev_labels))
@@ -66,7 +68,7 @@ class EmotionClassifier:
                  multi_label: bool | None = None, adapter: AdapterConfig | None = None,
                  settings: TrainSettings | None = None, batch_size: int = 64,
                  progress: bool = True, allow_download: bool = False) -> None:
-        self.scheme = None if scheme is None else _scheme_name(scheme)
+        self.scheme = None if scheme is None else scheme_name(scheme)
         self.encoder = str(encoder)
         self.multi_label = multi_label
         self.adapter = AdapterConfig() if adapter is None else adapter
@@ -93,21 +95,21 @@ class EmotionClassifier:
         the same run on (texts, an (n, 3) array on [-1, 1]). `data` describes the training data
         for the manifest. `labels=None` trains the V/A/D head alone.
         """
-        texts = _check_training_texts(texts, "texts")
+        texts = check_training_texts(texts, "texts")
         tasks: list[Task] = []
         heads: list[HeadSpec] = []
         if labels is not None:
             if len(labels) != len(texts):
                 raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
-            multi = _is_multi(labels) if self.multi_label is None else self.multi_label
+            multi = is_multi(labels) if self.multi_label is None else self.multi_label
             self.multi_label = multi
-            rows = [list(x) if _is_multi([x]) else [x] for x in labels]
+            rows = [list(x) if is_multi([x]) else [x] for x in labels]
             self.labels_ = self._label_order(rows)
             spec = HeadSpec(LABELS, "multilabel" if multi else "single", self.labels_)
             heads.append(spec)
             tasks.append(Task(spec, texts, self._targets(rows, multi)))
         if vad is not None:
-            vtexts = _check_training_texts(vad[0], "V/A/D texts")
+            vtexts = check_training_texts(vad[0], "V/A/D texts")
             y = np.asarray(vad[1], dtype=np.float64)
             if y.shape != (len(vtexts), 3) or not np.isfinite(y).all():
                 raise ValueError("V/A/D targets must be a finite (n, 3) array: valence, arousal, "
@@ -144,51 +146,6 @@ class EmotionClassifier:
         if dev is not None and LABELS in net.specs:
             self.tune_thresholds(*dev)
         return self
-
-    def _label_order(self, rows: list[list[Any]]) -> list[str]:
-        seen = sorted({str(x) for r in rows for x in r})
-        if self.scheme is None:
-            if not seen:
-                raise ValueError("the training labels are empty")
-            return seen
-        from affectlab.ontology import get_scheme
-
-        scheme = get_scheme(self.scheme)
-        for x in seen:
-            scheme.label(x)  # unknown labels raise with suggestions
-        return list(scheme.label_names)
-
-    def _targets(self, rows: list[list[Any]], multi: bool) -> np.ndarray:
-        index = self._label_index()
-        if multi:
-            y = np.zeros((len(rows), len(self.labels_)), dtype=np.float32)
-            for i, r in enumerate(rows):
-                for x in r:
-                    y[i, index(x)] = 1.0
-            return y
-        bad = [r for r in rows if len(r) != 1]
-        if bad:
-            raise ValueError(f"single-label training needs one label per text; got {bad[0]!r}")
-        return np.asarray([index(r[0]) for r in rows], dtype=np.int64)
-
-    def _label_index(self) -> Any:
-        assert self.labels_ is not None
-        pos = {x: i for i, x in enumerate(self.labels_)}
-        scheme = None
-        if self.scheme is not None:
-            from affectlab.ontology import get_scheme
-
-            scheme = get_scheme(self.scheme)
-
-        def index(label: Any) -> int:
-            key = str(label)
-            if key in pos:
-                return pos[key]
-            if scheme is not None:
-                return pos[scheme.label(key).name]
-            raise UnknownNameError("label", key, self.labels_, context="this model")
-
-        return index
 
     # ---- inference -----------------------------------------------------------------------
     def _require(self) -> EmotionNetwork:
@@ -234,101 +191,17 @@ class EmotionClassifier:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(n, labels) probabilities: independent sigmoids (multi-label) or a softmax."""
         self._need_head(LABELS)
-        return self.forward(_check_texts(texts))[0][LABELS]
+        return self.forward(check_texts(texts))[0][LABELS]
 
     def predict_vad(self, texts: Sequence[str]) -> np.ndarray:
         """(n, 3) valence, arousal, dominance on [-1, 1]."""
         self._need_head(VAD)
-        return self.forward(_check_texts(texts))[0][VAD]
-
-    def predict(self, texts: Sequence[str]) -> list[Any]:
-        """Labels per text: a list (multi-label, tuned thresholds) or one label (single-label)."""
-        probs = self.predict_proba(texts)
-        return self.decide(probs)
-
-    def decide(self, probs: np.ndarray, scheme: str | None = None) -> list[Any]:
-        """Turn probabilities into labels with this model's thresholds (0.5 when untuned)."""
-        labels = self.labels_ if scheme is None else _scheme_labels(scheme)
-        if not self.multi_label and scheme is None:
-            return [labels[i] for i in probs.argmax(1)]
-        th = self.thresholds(scheme)
-        return [[labels[j] for j in np.flatnonzero(row >= th)] for row in probs]
-
-    def thresholds(self, scheme: str | None = None) -> np.ndarray:
-        """Per-label decision thresholds for this model's labels, or for another scheme's."""
-        key = LABELS if scheme is None else _scheme_name(scheme)
-        labels = self.labels_ if scheme is None else _scheme_labels(scheme)
-        tuned = self.thresholds_.get(key, {})
-        return np.asarray([tuned.get(x, 0.5) for x in labels], dtype=np.float64)
-
-    def score(self, texts: Sequence[str], labels: Sequence[Any]) -> float:
-        """Macro-F1 over this model's labels (multi-label with the tuned thresholds)."""
-        from affectlab import metrics
-
-        pred = self.predict(texts)
-        if self.multi_label:
-            return float(metrics.multilabel_f1(self._indicator(labels), self._indicator(pred)))
-        index = self._label_index()
-        return float(metrics.macro_f1([self.labels_[index(x)] for x in labels], pred,
-                                      labels=self.labels_))
-
-    def _indicator(self, rows: Sequence[Any]) -> np.ndarray:
-        return self._targets([list(r) if _is_multi([r]) else [r] for r in rows], True).astype(int)
+        return self.forward(check_texts(texts))[0][VAD]
 
     def _need_head(self, head: str) -> None:
         if head not in self._require().specs:
             what = "labels" if head == LABELS else "V/A/D"
             raise ValueError(f"this model has no {what} head")
-
-    # ---- thresholds ----------------------------------------------------------------------
-    def tune_thresholds(self, texts: Sequence[str], labels: Sequence[Any],
-                        schemes: Iterable[str] | None = None) -> dict[str, dict[str, float]]:
-        """Per-label thresholds maximising dev F1, for this model's labels and, when it was
-        trained on a scheme, for every scheme its labels map into (through the ontology)."""
-        from affectlab import metrics
-
-        probs = self.predict_proba(texts)
-        rows = [list(r) if _is_multi([r]) else [r] for r in labels]
-        if self.multi_label:
-            th = metrics.tune_thresholds(self._indicator(rows), probs)
-            self.thresholds_[LABELS] = dict(zip(self.labels_, th.tolist(), strict=True))
-        if self.scheme is not None:
-            for name in (schemes if schemes is not None else _all_schemes()):
-                if name == self.scheme:
-                    continue
-                mapped, gold = self.map_dev(probs, rows, name)
-                if gold.sum() == 0:
-                    continue
-                th = metrics.tune_thresholds(gold, mapped)
-                self.thresholds_[name] = dict(zip(_scheme_labels(name), th.tolist(),
-                                                  strict=True))
-        return self.thresholds_
-
-    def map_proba(self, probs: np.ndarray, scheme: str) -> np.ndarray:
-        """Probabilities carried into `scheme` through the ontology (noisy-or for multi-label)."""
-        from affectlab import ontology
-
-        if self.scheme is None:
-            raise ValueError("this model's labels belong to no scheme, so they cannot be mapped")
-        if _scheme_name(scheme) == self.scheme:
-            return probs
-        combine = "noisy-or" if self.multi_label else "sum"
-        return ontology.map_proba(probs, self.scheme, scheme, combine=combine).probs
-
-    def map_dev(self, probs: np.ndarray, rows: list[list[Any]], scheme: str
-                ) -> tuple[np.ndarray, np.ndarray]:
-        """Mapped probabilities and mapped gold indicators in `scheme` (for tuning, evaluation)."""
-        from affectlab import ontology
-
-        mapped = self.map_proba(probs, scheme)
-        target = _scheme_labels(scheme)
-        pos = {x: i for i, x in enumerate(target)}
-        gold = np.zeros((len(rows), len(target)), dtype=int)
-        for i, r in enumerate(rows):
-            for x in r:
-                for t in ontology.map_label(str(x), self.scheme, scheme):
-                    gold[i, pos[t]] = 1
-        return mapped, gold
 
     # ---- persistence ---------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str], *, metrics: dict[str, Any] | None = None,
@@ -445,50 +318,3 @@ def _write_text(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
-
-
-def _scheme_name(name: str) -> str:
-    from affectlab.ontology import get_scheme
-
-    return get_scheme(name).name
-
-
-def _scheme_labels(name: str) -> list[str]:
-    from affectlab.ontology import get_scheme
-
-    return list(get_scheme(name).label_names)
-
-
-def _all_schemes() -> list[str]:
-    from affectlab.ontology import get_scheme, schemes
-
-    return [s for s in schemes() if get_scheme(s).kind == "categorical"]
-
-
-def _check_training_texts(texts: Sequence[Any], what: str) -> list[str]:
-    texts = list(texts)
-    if not texts:
-        raise ValueError(f"no {what} to train on")
-    bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
-    if bad:
-        raise ValueError(f"{len(bad)} {what} are empty or not strings (first at index {bad[0]}); "
-                         "clean the training data first")
-    return texts
-
-
-def _check_texts(texts: Sequence[Any]) -> list[str]:
-    """Inputs to predict_*: strings only (analyze() handles empty and non-text rows)."""
-    from affectlab.text.inputs import check_text
-
-    if isinstance(texts, str):
-        raise TypeError("give a list of texts (use analyze() for a single text)")
-    out = []
-    for i, t in enumerate(texts):
-        value, status = check_text(t)
-        if status != "ok":
-            raise ValueError(f"text {i} is {status}; predict_* needs non-empty strings "
-                             "(analyze() marks such rows instead)")
-        out.append(value)
-    if not out:
-        warnings.warn("no texts given", stacklevel=3)
-    return out

@@ -51,7 +51,7 @@ def evaluate_goemotions(clf: Any, frame: pd.DataFrame, part: str = "test") -> di
     test = split(frame, part)
     probs = clf.predict_proba(test["text"].tolist())
     rows = [list(x) for x in test["labels"]]
-    out = multilabel_scores(clf._indicator(rows), probs, clf.thresholds(), "GoEmotions-28")
+    out = multilabel_scores(clf.indicator(rows), probs, clf.thresholds(), "GoEmotions-28")
     mapped, gold = clf.map_dev(probs, rows, "ekman7")
     out.update(multilabel_scores(gold, mapped, clf.thresholds("ekman7"), "GoEmotions→Ekman-7"))
     return out
