@@ -61,6 +61,8 @@ def model_card(manifest: dict[str, Any], notes: str = "") -> str:
               ("- Labels in other schemes come through the affectlab ontology mapping, which is "
                "approximate where a label has no exact equivalent (see `affectlab ontology map`)."),
               "- Not for decisions about individuals (hiring, health, policing).",
+              ("- The trained weights derive from their corpora, whose licences apply: GoEmotions "
+               "CC BY 4.0, EmoBank CC BY-SA 4.0, CARER and TweetEval research use."),
               ""]
     if notes:
         lines += [notes.strip(), ""]
