@@ -219,6 +219,21 @@ def baseline_parts(args: argparse.Namespace, corpora: Corpora, run: Run, clock: 
             step()
 
 
+def reuse_baselines(path: Path, run: Run) -> None:
+    """Baseline rows from an earlier run's JSON (they do not change when only models change)."""
+    prev = json.loads(path.read_text(encoding="utf-8"))
+    for row in (TFIDF, FROZEN):
+        run.scores[row] = prev["scores"].get(row, {})
+        run.details[row] = prev["details"].get(row, {})
+        if row in prev.get("sources", {}):
+            run.sources[row] = prev["sources"][row]
+    for part, seconds in prev.get("wall seconds", {}).items():
+        run.seconds.setdefault(part, seconds)
+    run.notes += [n for n in prev.get("notes", []) if n not in run.notes]
+    run.notes.append(f"baseline rows reused from {path} ({prev.get('date')}, command: "
+                     f"{prev.get('command')})")
+
+
 def edge_notes(run: Run, row: str, corpus: str, base: Any) -> None:
     """A note when dev chose C or alpha at the end of its grid (a wider grid might do better)."""
     for head, value, grid in (("labels", "C", base.Cs), ("vad", "alpha", base.alphas)):
@@ -421,6 +436,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     p.add_argument("--jobs", type=int, default=None,
                    help="parallel one-vs-rest fits for multi-label heads (default 1)")
+    p.add_argument("--baselines-from", default=None,
+                   help="reuse the baseline rows of an earlier run's JSON instead of refitting")
     p.add_argument("--out", default="docs/results/text_accuracy.json", help="JSON results")
     p.add_argument("--markdown", default=None, help="also write the tables as Markdown here")
     args = p.parse_args(argv)
@@ -460,7 +477,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")
-            baseline_parts(args, corpora, run, clock, progress, step)
+            if args.baselines_from:
+                reuse_baselines(Path(args.baselines_from), run)
+                for _ in range(n_kinds * len(args.corpora)):
+                    step()
+            else:
+                baseline_parts(args, corpora, run, clock, progress, step)
             affectlab_parts(args, corpora, run, clock, step)
     total = time.perf_counter() - started
     if args.limit and not args.reevaluate and any(s.startswith("test metrics stored")

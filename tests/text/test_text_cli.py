@@ -69,3 +69,20 @@ def test_text_info(model_dir):
     res = runner.invoke(app, ["text", "info", "--model", str(model_dir), "--json"])
     assert res.exit_code == 0
     assert json.loads(res.stdout)["scheme"] == "goemotions"
+
+
+def test_text_train_and_evaluate_on_a_slice(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("AFFECTLAB_DATA", str(data_dir))
+    out = tmp_path / "tweeteval-model"
+    res = runner.invoke(app, ["text", "train", "--dataset", "tweeteval", "--out", str(out),
+                              "--limit", "40", "--epochs", "0.5", "--rank", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert 0 <= report["scores"]["tweeteval macro-F1"] <= 1
+    assert (out / "MODEL_CARD.md").is_file()
+    res = runner.invoke(app, ["text", "evaluate", "--model", str(out), "--dataset", "tweeteval",
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    assert "tweeteval accuracy" in json.loads(res.stdout)
+    res = runner.invoke(app, ["text", "train", "--dataset", "isear", "--out", str(out), "--json"])
+    assert res.exit_code == 2 and "not 'isear'" in json.loads(res.stdout)["error"]
