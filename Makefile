@@ -16,11 +16,11 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(PIP) install $(TORCH)
-	$(PIP) install -e ".[text,embed,lexicon]"
+	$(PIP) install -e ".[text,embed,lexicon,plot]"
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install -e ".[text,embed,lexicon,test,dev]"
+	$(PIP) install -e ".[text,embed,lexicon,plot,test,dev]"
 	touch $@
 
 setup: $(VENV)/.installed

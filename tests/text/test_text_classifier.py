@@ -94,3 +94,11 @@ def test_mapping_into_another_scheme(multi_label_model):
     ekman = multi_label_model.map_proba(probs, "ekman7")
     assert ekman.shape == (1, 7)
     assert ekman[0, 0] >= probs[0, multi_label_model.labels_.index("anger")] - 1e-9
+
+
+def test_missing_default_model_says_how_to_get_one(monkeypatch, tmp_path):
+    import affectlab.text.classifier as classifier
+
+    monkeypatch.setattr(classifier, "default_model_dir", lambda: tmp_path / "gone")
+    with pytest.raises(ModelNotFoundError, match="affectlab text train"):
+        EmotionClassifier.load()

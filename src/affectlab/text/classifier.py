@@ -251,8 +251,11 @@ class EmotionClassifier(SchemeLabelModel):
 
         folder = Path(path) if path is not None else default_model_dir()
         if not (folder / MANIFEST).is_file() or not (folder / WEIGHTS).is_file():
+            hint = ("; the default model ships inside affectlab: reinstall it, or train one "
+                    "with `affectlab text train --dataset goemotions --out DIR`"
+                    if path is None else "")
             raise ModelNotFoundError(f"{folder} is not a saved affectlab text model (it needs "
-                                     f"{MANIFEST} and {WEIGHTS})")
+                                     f"{MANIFEST} and {WEIGHTS}){hint}")
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT:
             raise ModelNotFoundError(f"{folder}: unsupported model format "
