@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 import warnings
@@ -41,6 +39,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import _machine
 import numpy as np
 
 TFIDF = "TF-IDF + LR"
@@ -398,20 +397,8 @@ def print_tables(console: Any, run: Run, total: float) -> None:
 def machine() -> dict[str, Any]:
     """What the numbers were measured on."""
     import sklearn
-    import torch
 
-    from affectlab import __version__
-
-    cpu = platform.processor() or ""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")),
-                       cpu)
-    except OSError:
-        pass
-    return {"cpu": cpu, "cpu_count": os.cpu_count(), "python": platform.python_version(),
-            "affectlab": __version__, "torch": torch.__version__,
-            "scikit-learn": sklearn.__version__, "torch_threads": torch.get_num_threads()}
+    return _machine.machine(**{"scikit-learn": sklearn.__version__})
 
 
 # --- command line -------------------------------------------------------------------------------

@@ -31,8 +31,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import platform
 import sys
 import time
 import warnings
@@ -42,6 +40,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import _machine
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -273,20 +272,9 @@ def check_padding(clf: Any, tokenizer: Any, encoder: Any, texts: Sequence[str],
 
 def machine() -> dict[str, Any]:
     """What the numbers were measured on."""
-    import torch
     import transformers
 
-    cpu = platform.processor() or ""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")),
-                       cpu)
-    except OSError:
-        pass
-    return {"cpu": cpu, "cpu_count": os.cpu_count(), "python": platform.python_version(),
-            "torch": torch.__version__, "transformers": transformers.__version__,
-            "torch_threads": torch.get_num_threads(),
-            "torch_interop_threads": torch.get_num_interop_threads(),
+    return {**_machine.machine(transformers=transformers.__version__),
             "date": date.today().isoformat()}
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
-
+import _text_templates as _templates
 import numpy as np
 import pytest
 
@@ -17,16 +16,10 @@ _CUES = {
     "fear": ["I am terrified", "I am scared of the dark", "this is frightening",
              "I panicked"],
 }
-_TAILS = ["about the trip", "at work today", "with my family", "after the game", "right now"]
 
 
 def templated() -> tuple[list[str], list[str]]:
-    texts, labels = [], []
-    for (label, cues), tail in itertools.product(_CUES.items(), _TAILS):
-        for cue in cues:
-            texts.append(f"{cue} {tail}")
-            labels.append(label)
-    return texts, labels
+    return _templates.templated(_CUES)
 
 
 @pytest.fixture(scope="session")

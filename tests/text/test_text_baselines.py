@@ -4,7 +4,6 @@ that score affectlab's models scoring them too."""
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import json
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _text_templates import templated
 
 from affectlab.text import evaluation as ev
 from affectlab.text.baselines import FrozenEncoderBaseline, TfidfBaseline
@@ -22,18 +22,12 @@ _CUES = {
     "sadness": ["so sad", "I miss her", "broke my heart", "cried all night"],
     "fear": ["so terrified", "scared of the dark", "frightening", "I panicked"],
 }
-_TAILS = ["about the trip", "at work today", "with my family", "after the game", "right now"]
 _VALENCE = {"joy": 4.5, "anger": 1.5, "sadness": 1.4, "fear": 1.8}
 _AROUSAL = {"joy": 3.6, "anger": 4.4, "sadness": 2.0, "fear": 4.2}
 
 
 def _templated() -> tuple[list[str], list[str]]:
-    texts, labels = [], []
-    for (label, cues), tail in itertools.product(_CUES.items(), _TAILS):
-        for cue in cues:
-            texts.append(f"{cue} {tail}")
-            labels.append(label)
-    return texts, labels
+    return templated(_CUES)
 
 
 def _frame() -> pd.DataFrame:
@@ -190,6 +184,7 @@ def test_benchmark_script_runs_on_a_slice(data_dir, tmp_path, monkeypatch):
     spec = importlib.util.spec_from_file_location("text_accuracy", script)
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "text_accuracy", module)  # its dataclasses look it up
+    monkeypatch.syspath_prepend(str(script.parent))  # as `python benchmarks/...` would
     spec.loader.exec_module(module)
     out, md = tmp_path / "acc.json", tmp_path / "acc.md"
     rc = module.main(["--limit", "60", "--skip-frozen", "--corpora", "tweeteval,emobank",

@@ -97,7 +97,7 @@ def test_mapping_into_another_scheme(multi_label_model):
 
 
 def test_missing_default_model_says_how_to_get_one(monkeypatch, tmp_path):
-    import affectlab.text.classifier as classifier
+    from affectlab.text import classifier
 
     monkeypatch.setattr(classifier, "default_model_dir", lambda: tmp_path / "gone")
     with pytest.raises(ModelNotFoundError, match="affectlab text train"):
