@@ -22,9 +22,6 @@ from affectlab.text.classifier import VAD, VAD_DIMS, EmotionClassifier
 from affectlab.text.inputs import EMPTY, NOT_TEXT, OK, TRUNCATED, as_text_list, check_text
 
 ModelLike = EmotionClassifier | str | os.PathLike[str] | None
-# Characters kept before tokenising: far more than any encoder window, so that a multi-megabyte
-# string costs no more than a long paragraph.
-_CHARS_PER_TOKEN = 24
 
 
 @lru_cache(maxsize=4)
@@ -49,8 +46,7 @@ def analyze_frame(values: Iterable[Any], scheme: str | None = None, *, model: Mo
     checked = [check_text(v) for v in values]
     status = np.asarray([s for _, s in checked], dtype=object)
     ok = np.flatnonzero(status == OK)
-    limit = (clf.max_length or 512) * _CHARS_PER_TOKEN
-    texts = [checked[i][0][:limit] for i in ok]
+    texts = [checked[i][0] for i in ok]
     heads, tokens = clf.forward(texts, batch_size=batch_size)
     n = len(values)
     probs = np.full((n, len(labels)), np.nan)
@@ -60,8 +56,7 @@ def analyze_frame(values: Iterable[Any], scheme: str | None = None, *, model: Mo
     vad = np.full((n, 3), np.nan)
     if clf.has_vad and len(ok):
         vad[ok] = heads[VAD]
-    long = ok[(tokens > (clf.max_length or 512)) | np.asarray(
-        [len(checked[i][0]) > limit for i in ok], dtype=bool)] if len(ok) else ok
+    long = ok[tokens > (clf.max_length or 512)]
     status[long] = TRUNCATED
     if len(long):
         warnings.warn(f"{len(long)} text(s) longer than the model's {clf.max_length}-token window "

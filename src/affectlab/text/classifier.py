@@ -20,6 +20,7 @@ import numpy as np
 
 from affectlab import __version__
 from affectlab.text.encoder import (
+    CHARS_PER_TOKEN,
     DEFAULT_ENCODER,
     bucketed,
     encoder_max_length,
@@ -168,7 +169,9 @@ class EmotionClassifier(SchemeLabelModel):
                for name, spec in net.specs.items()}
         if n == 0:
             return out, np.zeros(0, dtype=np.int64)
-        ids, full = token_lengths(self._tokenizer, texts, self._max_length or 512)
+        window = self._max_length or 512
+        ids, full = token_lengths(self._tokenizer, texts, window,
+                                  max_chars=window * CHARS_PER_TOKEN)
         with torch.inference_mode():
             for batch in bucketed(ids, batch_size or self.batch_size, self._tokenizer.pad_token_id):
                 res = net.all_heads(batch.input_ids, batch.attention_mask)

@@ -92,13 +92,27 @@ class Batch:
     attention_mask: Any
 
 
-def token_lengths(tokenizer: Any, texts: Sequence[str], max_length: int) -> tuple[list[list[int]],
-                                                                                  np.ndarray]:
-    """Token ids per text (truncated to `max_length`) and how many tokens each had before."""
-    enc = tokenizer(list(texts), add_special_tokens=True, truncation=False,
+# Characters kept per token of the window before tokenising: far more than any real token needs.
+CHARS_PER_TOKEN = 24
+
+
+def token_lengths(tokenizer: Any, texts: Sequence[str], max_length: int, *,
+                  max_chars: int | None = None) -> tuple[list[list[int]], np.ndarray]:
+    """Token ids per text (truncated to `max_length`) and how many tokens each had before.
+
+    `max_chars` cuts each text before tokenising, so a megabyte string costs no more than a
+    paragraph; a text cut that way counts as longer than `max_length`.
+    """
+    texts = list(texts)
+    cut = np.zeros(len(texts), dtype=bool)
+    if max_chars is not None:
+        cut = np.fromiter((len(t) > max_chars for t in texts), dtype=bool, count=len(texts))
+        texts = [t[:max_chars] for t in texts]
+    enc = tokenizer(texts, add_special_tokens=True, truncation=False,
                     return_attention_mask=False, verbose=False)
     ids = enc["input_ids"]
     full = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+    full[cut] = np.maximum(full[cut], max_length + 1)
     out = []
     for seq in ids:
         if len(seq) > max_length:  # keep [CLS] ... [SEP]: cut the middle-to-end, keep the last id
