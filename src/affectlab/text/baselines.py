@@ -34,7 +34,9 @@ from affectlab.text.labels import (
     SchemeLabelModel,
     check_texts,
     check_training_texts,
+    check_vad_targets,
     is_multi,
+    label_rows,
     scheme_name,
 )
 
@@ -88,7 +90,7 @@ class _LinearBaseline(SchemeLabelModel):
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
         multi = is_multi(labels) if self.multi_label is None else self.multi_label
         self.multi_label = multi
-        rows = [list(x) if is_multi([x]) else [x] for x in labels]
+        rows = label_rows(labels)
         self.labels_ = self._label_order(rows)
         y = self._targets(rows, multi)
         x = self._fit_features(LABELS, texts)
@@ -99,7 +101,7 @@ class _LinearBaseline(SchemeLabelModel):
             search: dict[str, float] = {}
         else:
             dev_texts = check_texts(dev[0])
-            dev_rows = [list(r) if is_multi([r]) else [r] for r in dev[1]]
+            dev_rows = label_rows(dev[1])
             x_dev = self._features(LABELS, dev_texts)
             search = {}
             best: tuple[float, float, Any] | None = None
@@ -168,10 +170,7 @@ class _LinearBaseline(SchemeLabelModel):
 
         started = time.perf_counter()
         texts = check_training_texts(texts, "V/A/D texts")
-        y = np.asarray(targets, dtype=np.float64)
-        if y.shape != (len(texts), 3) or not np.isfinite(y).all():
-            raise ValueError("V/A/D targets must be a finite (n, 3) array: valence, arousal, "
-                             "dominance")
+        y = check_vad_targets(targets, len(texts))
         x = self._fit_features(VAD, texts)
         search: dict[str, float] = {}
         if dev is None:

@@ -32,7 +32,9 @@ from affectlab.text.labels import (
     SchemeLabelModel,
     check_texts,
     check_training_texts,
+    check_vad_targets,
     is_multi,
+    label_rows,
     scheme_name,
 )
 from affectlab.text.network import (
@@ -104,17 +106,14 @@ class EmotionClassifier(SchemeLabelModel):
                 raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
             multi = is_multi(labels) if self.multi_label is None else self.multi_label
             self.multi_label = multi
-            rows = [list(x) if is_multi([x]) else [x] for x in labels]
+            rows = label_rows(labels)
             self.labels_ = self._label_order(rows)
             spec = HeadSpec(LABELS, "multilabel" if multi else "single", self.labels_)
             heads.append(spec)
             tasks.append(Task(spec, texts, self._targets(rows, multi)))
         if vad is not None:
             vtexts = check_training_texts(vad[0], "V/A/D texts")
-            y = np.asarray(vad[1], dtype=np.float64)
-            if y.shape != (len(vtexts), 3) or not np.isfinite(y).all():
-                raise ValueError("V/A/D targets must be a finite (n, 3) array: valence, arousal, "
-                                 "dominance")
+            y = check_vad_targets(vad[1], len(vtexts))
             mean, std = y.mean(0), y.std(0) + 1e-8
             self.vad_scale_ = {"mean": mean.tolist(), "std": std.tolist()}
             spec = HeadSpec(VAD, "regression", list(VAD_DIMS))

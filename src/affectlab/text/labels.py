@@ -23,6 +23,20 @@ def is_multi(labels: Sequence[Any]) -> bool:
     return any(isinstance(x, list | tuple | set | frozenset | np.ndarray) for x in labels)
 
 
+def label_rows(labels: Sequence[Any]) -> list[list[Any]]:
+    """Every text's labels as a list, whether one label or a list of labels was given."""
+    return [list(x) if is_multi([x]) else [x] for x in labels]
+
+
+def check_vad_targets(values: Any, n: int) -> np.ndarray:
+    """V/A/D targets as a finite (n, 3) float array, or a ValueError saying what is expected."""
+    y = np.asarray(values, dtype=np.float64)
+    if y.shape != (n, 3) or not np.isfinite(y).all():
+        raise ValueError("V/A/D targets must be a finite (n, 3) array: valence, arousal, "
+                         "dominance")
+    return y
+
+
 class SchemeLabelModel:
     """Labels of a scheme (or the model's own), thresholds per scheme, and ontology mapping.
 
@@ -114,7 +128,7 @@ class SchemeLabelModel:
                                       labels=self.labels_))
 
     def indicator(self, rows: Sequence[Any]) -> np.ndarray:
-        return self._targets([list(r) if is_multi([r]) else [r] for r in rows], True).astype(int)
+        return self._targets(label_rows(rows), True).astype(int)
 
     def tune_thresholds(self, texts: Sequence[str], labels: Sequence[Any],
                         schemes: Iterable[str] | None = None) -> dict[str, dict[str, float]]:
@@ -123,7 +137,7 @@ class SchemeLabelModel:
         from affectlab import metrics
 
         probs = self.predict_proba(texts)
-        rows = [list(r) if is_multi([r]) else [r] for r in labels]
+        rows = label_rows(labels)
         if self.multi_label:
             th = metrics.tune_thresholds(self.indicator(rows), probs)
             self.thresholds_[LABELS] = dict(zip(self.labels_, th.tolist(), strict=True))
