@@ -54,6 +54,13 @@ class ModelAdapter:
         return int(self.config.intermediate_size)
 
     # -- modules -----------------------------------------------------------------------------
+    def base_model(self) -> Any:
+        """The decoder without its unembedding: what activation reads need to run."""
+        return self._base()
+
+    def _base(self) -> Any:
+        raise NotImplementedError
+
     def blocks(self) -> Any:
         raise NotImplementedError
 

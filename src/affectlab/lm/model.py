@@ -38,7 +38,11 @@ class LanguageModel:
         self.tokenizer = tokenizer
         self.adapter: ModelAdapter = adapter_for(model)
         self.name = name or getattr(model.config, "_name_or_path", "") or "model"
-        self.fingerprint = fingerprint or self.name
+        if not fingerprint:
+            from affectlab.lm.loading import model_fingerprint
+
+            fingerprint = model_fingerprint(model, self.name)
+        self.fingerprint = fingerprint  # identity for activation caches
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         self.max_length = min(DEFAULT_MAX_LENGTH,
