@@ -8,6 +8,7 @@ import typer
 
 from affectlab import __version__
 from affectlab.cli import datasets as _datasets
+from affectlab.cli import lm as _lm
 from affectlab.cli import ontology as _ontology
 from affectlab.cli import text as _text
 from affectlab.cli.analyze import analyze_command as _analyze
@@ -38,5 +39,7 @@ def _root(
 app.add_typer(_ontology.app, name="ontology")
 app.add_typer(_datasets.app, name="datasets")
 app.add_typer(_text.app, name="text")
+app.add_typer(_lm.app, name="lm")
+app.command("probe")(_lm.probe_command)
 app.command("analyze")(_analyze)
 app.command("demo")(_demo)

@@ -51,7 +51,7 @@ class Activations:
         """The site index at a relative depth in [0, 1] (0 = embeddings, 1 = last block)."""
         if not 0.0 <= fraction <= 1.0:
             raise ValueError(f"depth fraction must be in [0, 1], got {fraction}")
-        return int(round(fraction * (len(self.sites) - 1)))
+        return round(fraction * (len(self.sites) - 1))
 
 
 def residual_sites(n_layers: int) -> list[str]:

@@ -1,0 +1,202 @@
+"""`affectlab probe` and `affectlab lm`: emotion probes, sites, generation inside language models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from affectlab.cli._output import console, emit_json, fail
+
+app = typer.Typer(help="Inside language models: sites, generation, persistence, malleability.",
+                  no_args_is_help=True)
+
+_JSON = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
+_MODEL = typer.Option("--model", "-m", help="smollm2 (the packaged SmolLM2-135M-Instruct), a "
+                                            "local folder or a cached Hugging Face id.")
+_DOWNLOAD = typer.Option(help="Let Hugging Face fetch a model that is not cached.")
+
+
+def _errors() -> tuple[type[BaseException], ...]:
+    from affectlab.datasets import DatasetNotFoundError
+    from affectlab.lm.loading import ModelNotFoundError
+
+    return (DatasetNotFoundError, ModelNotFoundError, ValueError, KeyError, IndexError)
+
+
+def _load(model: str, allow_download: bool) -> Any:
+    from affectlab.lm.model import load
+
+    return load(model, allow_download=allow_download)
+
+
+def probe_command(
+    model: Annotated[str, _MODEL] = "smollm2",
+    dataset: Annotated[str, typer.Option(help="goemotions (Ekman-7 from single-label rows), "
+                                              "carer or isear.")] = "goemotions",
+    scheme: Annotated[str | None, typer.Option(help="Label scheme of the probe (default: the "
+                                                    "data set's own; others through the "
+                                                    "ontology).")] = None,
+    probe: Annotated[str, typer.Option(help="linear (logistic regression) or mlp (the paper's "
+                                            "2-layer probe).")] = "linear",
+    inputs: Annotated[str, typer.Option(help="raw, chat or raw,chat: texts as they are and/or as "
+                                             "a user turn in the chat template.")] = "raw,chat",
+    max_train_per_class: Annotated[int | None, typer.Option(
+        help="Cap on training rows per class before balancing (CPU budget).")] = 400,
+    max_test_per_class: Annotated[int | None, typer.Option(
+        help="Cap on test rows per class before undersampling.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="MLP probe epochs (paper: 1).")] = None,
+    lr: Annotated[float | None, typer.Option(help="MLP probe learning rate (paper: 1e-4).")
+                  ] = None,
+    c: Annotated[float | None, typer.Option("--C", help="Linear probe inverse regularisation.")
+                 ] = None,
+    zero_shot: Annotated[bool, typer.Option(help="Also ask the model for the label "
+                                                 "(zero-shot baseline).")] = True,
+    out: Annotated[Path | None, typer.Option(help="Folder for probe.json and the PNG figures "
+                                                  "(default out/probe-<dataset>).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Texts per forward pass.")] = 32,
+    seed: Annotated[int, typer.Option()] = 0,
+    cache: Annotated[bool, typer.Option(help="Reuse activations cached on disk.")] = True,
+    allow_download: Annotated[bool, _DOWNLOAD] = False,
+    as_json: bool = _JSON,
+) -> None:
+    """Emotion probes at every layer (after "Decoding Emotion in the Deep"), plus zero-shot."""
+    from affectlab.lm.probe_data import build_probe_set
+    from affectlab.lm.report import probe_study, remap_probe_set
+
+    params: dict[str, Any] = {}
+    if probe == "mlp":
+        params.update({k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})
+    elif probe == "linear" and c is not None:
+        params["C"] = c
+    try:
+        chosen = [x.strip() for x in inputs.split(",") if x.strip()]
+        lm = _load(model, allow_download)
+        data = build_probe_set(dataset, max_train_per_class=max_train_per_class,
+                               max_test_per_class=max_test_per_class, seed=seed)
+        data = remap_probe_set(data, scheme)
+        report = probe_study(lm, data, out or Path("out") / f"probe-{data.name}", probe=probe,
+                             probe_params=params, inputs=chosen, zero_shot=zero_shot,
+                             seed=seed, batch_size=batch_size, cache=cache,
+                             progress=not as_json)
+    except _errors() as err:
+        fail(str(err), as_json=as_json)
+    if as_json:
+        emit_json(_compact(report))
+        return
+    _show(report)
+
+
+def _compact(report: dict[str, Any]) -> dict[str, Any]:
+    """The JSON printed for scripts: per-layer scores, peaks, depth fractions, zero-shot."""
+    keep = ("model", "dataset", "scheme", "labels", "probe", "n_train", "n_test", "chance",
+            "peak", "zero_shot", "plots", "report", "seconds")
+    out = {k: report[k] for k in keep if k in report}
+    out["inputs"] = {
+        name: {"peak_layer": r["peak"]["layer"], "peak_accuracy": r["peak"]["accuracy"],
+               "peak_macro_f1": r["peak"]["macro_f1"],
+               "depth_fractions": {k: {"layer": v["layer"], "accuracy": v["accuracy"],
+                                       "macro_f1": v["macro_f1"]}
+                                   for k, v in r["depth_fractions"].items()},
+               "layers": [{"layer": s["layer"], "accuracy": s["accuracy"],
+                           "macro_f1": s["macro_f1"]} for s in r["layers"]],
+               "per_class_f1": r["per_class_f1"]}
+        for name, r in report["inputs"].items()}
+    return out
+
+
+def _show(report: dict[str, Any]) -> None:
+    inputs = report["inputs"]
+    table = Table(title=f"{report['model']}: {report['probe']} probe per layer, "
+                        f"{report['dataset']} ({report['scheme']}), chance "
+                        f"{report['chance']:.2f}")
+    table.add_column("layer", justify="right")
+    for name in inputs:
+        table.add_column(f"{name} acc", justify="right")
+        table.add_column(f"{name} F1", justify="right")
+    first = next(iter(inputs.values()))
+    for i, row in enumerate(first["layers"]):
+        cells = [str(row["layer"])]
+        for r in inputs.values():
+            s = r["layers"][i]
+            mark = "*" if s["layer"] == r["peak"]["layer"] else ""
+            cells += [f"{s['accuracy']:.3f}{mark}", f"{s['macro_f1']:.3f}"]
+        table.add_row(*cells)
+    console.print(table)
+    for name, r in inputs.items():
+        fr = ", ".join(f"{k} {v['accuracy']:.2f}" for k, v in r["depth_fractions"].items())
+        console.print(f"{name}: peak layer {r['peak']['layer']} accuracy "
+                      f"{r['peak']['accuracy']:.3f}; by depth {fr}")
+    if "zero_shot" in report:
+        zs = report["zero_shot"]
+        console.print(f"zero-shot (same test rows): accuracy {zs['accuracy']:.3f}, macro-F1 "
+                      f"{zs['macro_f1']:.3f}")
+    console.print(f"train {report['n_train']} rows (balanced), test {report['n_test']} rows "
+                  f"(undersampled); {report['seconds']} s; report {report['report']}")
+
+
+@app.command("sites")
+def sites_command(
+    model: Annotated[str, _MODEL] = "smollm2",
+    allow_download: Annotated[bool, _DOWNLOAD] = False,
+    as_json: bool = _JSON,
+) -> None:
+    """The named sites of a model (the same names for every family) and its sizes."""
+    from affectlab.lm.sites import BLOCK_POINTS, MODEL_POINTS
+
+    try:
+        lm = _load(model, allow_download)
+    except _errors() as err:
+        fail(str(err), as_json=as_json)
+    info = {"model": lm.name, "family": lm.adapter.family, "n_layers": lm.n_layers,
+            "d_model": lm.d_model, "n_heads": lm.n_heads, "d_head": lm.d_head,
+            "d_mlp": lm.d_mlp, "chat_template": lm.has_chat_template,
+            "block_points": BLOCK_POINTS, "model_points": MODEL_POINTS,
+            "example": f"blocks.{lm.n_layers // 2}.resid_post", "n_sites": len(lm.sites())}
+    if as_json:
+        emit_json(info)
+        return
+    console.print(f"{lm!r}: heads {lm.n_heads} x {lm.d_head}, MLP {lm.d_mlp}")
+    table = Table(title="sites (blocks.{i}.<point> for i in 0.." f"{lm.n_layers - 1})")
+    table.add_column("site")
+    table.add_column("what it holds")
+    for point, what in BLOCK_POINTS.items():
+        table.add_row(f"blocks.{{i}}.{point}", what)
+    for point, what in MODEL_POINTS.items():
+        table.add_row(point, what)
+    console.print(table)
+
+
+@app.command("generate")
+def generate_command(
+    prompts: Annotated[list[str], typer.Argument(help="Prompts (user turns).")],
+    model: Annotated[str, _MODEL] = "smollm2",
+    system: Annotated[str | None, typer.Option(help="System prompt (default: the template's "
+                                                    "own).")] = None,
+    raw: Annotated[bool, typer.Option(help="Continue the text as is, without the chat "
+                                           "template.")] = False,
+    max_new_tokens: Annotated[int, typer.Option()] = 64,
+    sample: Annotated[bool, typer.Option(help="Sample instead of greedy decoding.")] = False,
+    temperature: Annotated[float, typer.Option()] = 1.0,
+    top_p: Annotated[float, typer.Option()] = 1.0,
+    top_k: Annotated[int, typer.Option()] = 50,
+    seed: Annotated[int | None, typer.Option()] = None,
+    allow_download: Annotated[bool, _DOWNLOAD] = False,
+    as_json: bool = _JSON,
+) -> None:
+    """Replies of a model to prompts, greedy unless --sample."""
+    try:
+        lm = _load(model, allow_download)
+        replies = lm.generate(prompts, chat=not raw, system=system,
+                              max_new_tokens=max_new_tokens, do_sample=sample,
+                              temperature=temperature, top_p=top_p, top_k=top_k, seed=seed)
+    except _errors() as err:
+        fail(str(err), as_json=as_json)
+    if as_json:
+        emit_json([{"prompt": p, "reply": r} for p, r in zip(prompts, replies, strict=True)])
+        return
+    for p, r in zip(prompts, replies, strict=True):
+        console.print(f"[bold]> {p}[/]", highlight=False)
+        console.print(r, highlight=False)
