@@ -241,6 +241,7 @@ def persistence_command(
     except _errors() as err:
         fail(str(err), as_json=as_json)
     folder = out or Path("out") / f"persistence-{data.name}"
+    folder.mkdir(parents=True, exist_ok=True)
     report = {"model": lm.name, "dataset": data.name, **res.to_dict()}
     report["plot"] = str(plot_persistence(res, folder / "persistence.png"))
     report["report"] = str(write_json(report, folder / "persistence.json"))
@@ -296,6 +297,7 @@ def malleability_command(
     except _errors() as err:
         fail(str(err), as_json=as_json)
     folder = out or Path("out") / f"malleability-{data.name}"
+    folder.mkdir(parents=True, exist_ok=True)
     report = {"model": lm.name, "dataset": data.name, **res.to_dict()}
     report["plot"] = str(plot_malleability(res, folder / "malleability.png"))
     report["report"] = str(write_json(report, folder / "malleability.json"))
