@@ -255,35 +255,6 @@ def computed_flops(shapes: Sequence[tuple[int, int]], params: int, attn_per_laye
                      for rows, width in shapes))
 
 
-def matmul_rate(rows: int, hidden: int, inner: int, seconds: float = 1.0,
-                repeats: int = 3) -> float:
-    """GFLOP/s of float32 matmuls shaped like an MLP layer: (rows, hidden) x (hidden, inner) and
-    (rows, inner) x (inner, hidden), repeated for about `seconds`; the best of `repeats` windows."""
-    import torch
-
-    gen = torch.Generator().manual_seed(0)
-    x = torch.randn(rows, hidden, generator=gen)
-    w_in = torch.randn(hidden, inner, generator=gen)
-    h = torch.randn(rows, inner, generator=gen)
-    w_out = torch.randn(inner, hidden, generator=gen)
-    per_pair = 2.0 * 2 * rows * hidden * inner
-    with torch.inference_mode():
-        for _ in range(3):
-            torch.matmul(x, w_in), torch.matmul(h, w_out)
-        best = 0.0
-        for _ in range(repeats):
-            pairs, start = 0, time.perf_counter()
-            while True:
-                torch.matmul(x, w_in)
-                torch.matmul(h, w_out)
-                pairs += 1
-                elapsed = time.perf_counter() - start
-                if elapsed >= seconds:
-                    break
-            best = max(best, pairs * per_pair / elapsed / 1e9)
-    return best
-
-
 # --- correctness --------------------------------------------------------------------------------
 
 def extract_with_shapes(lm: Any, texts: list[str], chat: bool,
@@ -416,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = lm.adapter.base_model()
     params = non_embedding_params(base)
     attn_per_layer = 4 * lm.n_heads * lm.d_head * lm.n_layers
-    mm = matmul_rate(MATMUL_ROWS, lm.d_model, lm.d_mlp, repeats=args.repeats)
+    mm = _machine.matmul_rate(MATMUL_ROWS, lm.d_model, lm.d_mlp, repeats=args.repeats)
     work = {"baseline": (baseline.real_tokens, baseline.shapes),
             "affectlab": (ours.real_tokens, ours_shapes),
             "naive": (naive.real_tokens, naive.shapes)}

@@ -199,36 +199,6 @@ def count_work(tokenizer: Any, encoder: Any, texts: Sequence[str], max_length: i
     return Work(int(lengths.sum()), b_tokens, i_tokens, b_flops, i_flops, useful)
 
 
-def matmul_rate(rows: int, hidden: int, inner: int, seconds: float = 1.0,
-                repeats: int = 3) -> float:
-    """GFLOP/s of float32 matmuls shaped like a feed-forward layer: (rows, hidden) x
-    (hidden, inner) and (rows, inner) x (inner, hidden), repeated for about `seconds`; the best
-    of `repeats` such windows, as the timed passes keep their best."""
-    import torch
-
-    gen = torch.Generator().manual_seed(0)
-    x = torch.randn(rows, hidden, generator=gen)
-    w_in = torch.randn(hidden, inner, generator=gen)
-    h = torch.randn(rows, inner, generator=gen)
-    w_out = torch.randn(inner, hidden, generator=gen)
-    per_pair = 2.0 * 2 * rows * hidden * inner
-    with torch.inference_mode():
-        for _ in range(3):
-            torch.matmul(x, w_in), torch.matmul(h, w_out)
-        best = 0.0
-        for _ in range(repeats):
-            pairs, start = 0, time.perf_counter()
-            while True:
-                torch.matmul(x, w_in)
-                torch.matmul(h, w_out)
-                pairs += 1
-                elapsed = time.perf_counter() - start
-                if elapsed >= seconds:
-                    break
-            best = max(best, pairs * per_pair / elapsed / 1e9)
-    return best
-
-
 # --- correctness --------------------------------------------------------------------------------
 
 def check_padding(clf: Any, tokenizer: Any, encoder: Any, texts: Sequence[str],
@@ -344,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = count_work(tokenizer, encoder, texts, max_length, args.batch_size)
     cfg = encoder.config
     mm_rows = 2048
-    mm = matmul_rate(mm_rows, cfg.hidden_size, cfg.intermediate_size, repeats=args.repeats)
+    mm = _machine.matmul_rate(mm_rows, cfg.hidden_size, cfg.intermediate_size, repeats=args.repeats)
     seconds = sides["affectlab"].best
     achieved = work.bucketed_flops / seconds / 1e9
     useful = work.useful_flops / seconds / 1e9

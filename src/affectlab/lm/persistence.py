@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from affectlab.lm.model import LanguageModel, _as_texts, _progress
-from affectlab.lm.probes import warmup_cosine
+from affectlab.lm.probes import check_training_params, warmup_cosine
 
 __all__ = ["OffsetProbe", "PersistenceResult", "ReplyStates", "collect_reply_states",
            "persistence", "plot_persistence", "residual_site"]
@@ -216,14 +216,7 @@ class OffsetProbe(BaseEstimator):
         self.device = device
 
     def _check_params(self) -> None:
-        for name in ("hidden", "offset_dim", "epochs", "batch_size"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr!r}")
-        if not 0.0 <= self.warmup <= 1.0:
-            raise ValueError(f"warmup must be in [0, 1], got {self.warmup!r}")
+        check_training_params(self, ("hidden", "offset_dim", "epochs", "batch_size"))
 
     def _inputs(self, arr: np.ndarray) -> torch.Tensor:
         if self.mean_ is not None:

@@ -170,6 +170,23 @@ def warmup_cosine(step: int, total: int, warmup_fraction: float) -> float:
     return max(0.0, 0.5 * (1.0 + math.cos(math.pi * progress)))
 
 
+def check_training_params(est: Any, positive_ints: tuple[str, ...]) -> None:
+    """Clear errors for a torch-trained probe's hyper-parameters (shared by the MLP probes)."""
+    for name in positive_ints:
+        value = getattr(est, name)
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    seed = est.random_state
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"random_state must be an int seed, got {seed!r}")
+    if not est.lr > 0:
+        raise ValueError(f"lr must be > 0, got {est.lr!r}")
+    if not 0.0 <= est.warmup <= 1.0:
+        raise ValueError(f"warmup must be a fraction in [0, 1], got {est.warmup!r}")
+    if not est.weight_decay >= 0:
+        raise ValueError(f"weight_decay must be >= 0, got {est.weight_decay!r}")
+
+
 class MLPProbe(ClassifierMixin, BaseEstimator):
     """The paper's MLP probe: Linear(d, hidden) -> ReLU -> Linear(hidden, n_classes), trained
     with cross-entropy and Adam (`lr`, `weight_decay`) for `epochs` over shuffled mini-batches,
@@ -204,20 +221,7 @@ class MLPProbe(ClassifierMixin, BaseEstimator):
         self.device = device
 
     def _check_params(self) -> None:
-        for name in ("hidden", "epochs", "batch_size"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not isinstance(self.random_state, (int, np.integer)) or isinstance(
-            self.random_state, bool
-        ):
-            raise TypeError(f"random_state must be an int seed, got {self.random_state!r}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr!r}")
-        if not 0.0 <= self.warmup <= 1.0:
-            raise ValueError(f"warmup must be a fraction in [0, 1], got {self.warmup!r}")
-        if not self.weight_decay >= 0:
-            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
+        check_training_params(self, ("hidden", "epochs", "batch_size"))
 
     def _inputs(self, arr: np.ndarray) -> Any:
         """Standardised float32 tensor on the probe's device."""
