@@ -52,7 +52,7 @@ def plot_layer_curves(results: Sequence[SweepResult], path: str | os.PathLike[st
     if zero_shot is not None:
         ax.axhline(zero_shot, color="crimson", ls="-.", label=f"zero-shot ({zero_shot:.2f})")
     n = len(first.layers) - 1
-    ax.set_xlabel(f"relative depth, % (0 = embeddings, 100 = block {n})")
+    ax.set_xlabel(f"relative depth, % (0 = embeddings, 100 = output of block {n - 1}, the last)")
     ax.set_ylabel("test score (balanced)")
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
