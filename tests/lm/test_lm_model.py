@@ -205,3 +205,15 @@ def test_unknown_family_is_a_clear_error():
 
     with pytest.raises(UnknownNameError, match="llama"):
         adapter_for(Fake())
+
+
+def test_the_package_exports_the_experiments_not_their_modules():
+    import affectlab.lm.hooks
+    import affectlab.lm.malleability
+    import affectlab.lm.persistence  # noqa: F401  (importing a submodule must not shadow)
+    from affectlab import lm
+
+    for name in lm.__all__:
+        assert hasattr(lm, name), name
+    for name in ("hooks", "persistence", "malleability", "zero_shot", "extract", "load"):
+        assert callable(getattr(lm, name)) and not isinstance(getattr(lm, name), type(lm))

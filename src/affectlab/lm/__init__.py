@@ -6,47 +6,32 @@
 >>> with model.hooks(read=["blocks.12.resid_post"]) as cache:
 ...     model.forward(["I can't believe you did this"])
 
-Heavy imports (torch, transformers) happen when a model is loaded or a probe is fitted.
+Importing this package imports torch; transformers is imported when a model is loaded.
+The functions `persistence`, `malleability` and `hooks` are bound here after their modules, so
+`lm.persistence(...)` is the experiment (its module is `affectlab.lm.persistence`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from affectlab.lm.activations import Activations, extract, residual_sites
+from affectlab.lm.adapters import ModelAdapter, adapter_for
+from affectlab.lm.balance import balance_train, undersample_test
+from affectlab.lm.hooks import ActivationCache, hooks
+from affectlab.lm.loading import ModelNotFoundError
+from affectlab.lm.malleability import SYSTEM_PROMPTS, malleability
+from affectlab.lm.model import LanguageModel, load
+from affectlab.lm.persistence import OffsetProbe, collect_reply_states, persistence
+from affectlab.lm.probe_data import PROBE_DATASETS, ProbeSet, build_probe_set
+from affectlab.lm.probes import LinearProbe, MLPProbe, probe_outputs
+from affectlab.lm.sites import BLOCK_POINTS, MODEL_POINTS, all_sites, parse_site, site_name
+from affectlab.lm.sweep import SweepResult, layer_sweep, sweep_inputs
+from affectlab.lm.zeroshot import zero_shot
 
-_LAZY = {
-    "LanguageModel": "affectlab.lm.model",
-    "load": "affectlab.lm.model",
-    "ActivationCache": "affectlab.lm.hooks",
-    "hooks": "affectlab.lm.hooks",
-    "adapter_for": "affectlab.lm.adapters",
-    "ModelAdapter": "affectlab.lm.adapters",
-    "ModelNotFoundError": "affectlab.lm.loading",
-    "all_sites": "affectlab.lm.sites",
-    "parse_site": "affectlab.lm.sites",
-    "site_name": "affectlab.lm.sites",
-    "BLOCK_POINTS": "affectlab.lm.sites",
-    "LinearProbe": "affectlab.lm.probes",
-    "MLPProbe": "affectlab.lm.probes",
-    "probe_outputs": "affectlab.lm.probes",
-    "balance_train": "affectlab.lm.balance",
-    "undersample_test": "affectlab.lm.balance",
-    "ProbeSet": "affectlab.lm.probe_data",
-    "build_probe_set": "affectlab.lm.probe_data",
-    "PROBE_DATASETS": "affectlab.lm.probe_data",
-    "extract": "affectlab.lm.activations",
-    "Activations": "affectlab.lm.activations",
-    "layer_sweep": "affectlab.lm.sweep",
-    "zero_shot": "affectlab.lm.zeroshot",
-    "persistence": "affectlab.lm.persistence",
-    "malleability": "affectlab.lm.malleability",
-}
-
-__all__ = list(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'affectlab.lm' has no attribute {name!r}")
+__all__ = [
+    "BLOCK_POINTS", "MODEL_POINTS", "PROBE_DATASETS", "SYSTEM_PROMPTS", "ActivationCache",
+    "Activations", "LanguageModel", "LinearProbe", "MLPProbe", "ModelAdapter",
+    "ModelNotFoundError", "OffsetProbe", "ProbeSet", "SweepResult", "adapter_for", "all_sites",
+    "balance_train", "build_probe_set", "collect_reply_states", "extract", "hooks",
+    "layer_sweep", "load", "malleability", "parse_site", "persistence", "probe_outputs",
+    "residual_sites", "site_name", "sweep_inputs", "undersample_test", "zero_shot",
+]
