@@ -28,26 +28,30 @@ def tiny_tokenizer(chat: bool = True):
 
 def tiny_model(family: str = "llama", n_layers: int = 3, seed: int = 0):
     """A LanguageModel around a random tiny network of the given family."""
-    from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
-
     from affectlab.lm.model import LanguageModel
 
     tok = tiny_tokenizer()
-    torch.manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):  # other tests' random state stays untouched
+        torch.manual_seed(seed)
+        net = _network(family, tok, n_layers)
+    net.eval()
+    return LanguageModel(net, tok, name=f"tiny-{family}")
+
+
+def _network(family: str, tok, n_layers: int):
+    from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
+
     if family == "llama":
         config = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=48,
                              num_hidden_layers=n_layers, num_attention_heads=4,
                              num_key_value_heads=2, max_position_embeddings=128,
                              pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
                              bos_token_id=tok.bos_token_id, tie_word_embeddings=True)
-        net = LlamaForCausalLM(config)
-    elif family == "gpt2":
+        return LlamaForCausalLM(config)
+    if family == "gpt2":
         config = GPT2Config(vocab_size=len(tok), n_embd=32, n_layer=n_layers, n_head=4,
                             n_positions=128, pad_token_id=tok.pad_token_id,
                             eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id,
                             resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
-        net = GPT2LMHeadModel(config)
-    else:
-        raise ValueError(family)
-    net.eval()
-    return LanguageModel(net, tok, name=f"tiny-{family}")
+        return GPT2LMHeadModel(config)
+    raise ValueError(family)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import pytest
@@ -84,7 +85,7 @@ def test_persistence_and_malleability_commands(tiny_folder, tmp_path, data_dir, 
                               "--out", str(tmp_path / "p"), "--json"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "p" / "persistence.png").exists()
-    from affectlab.lm import malleability as mal
+    mal = importlib.import_module("affectlab.lm.malleability")  # the module, not the function
 
     labels = ["anger", "joy", "neutral"]
     monkeypatch.setattr(mal, "analyze_judge", lambda scheme="ekman7", model=None: (
