@@ -7,6 +7,7 @@ the `lm` and `plot` extras.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,9 @@ def plot_probe_pca(result: SweepResult, path: str | os.PathLike[str]) -> Path:
     if result.test_outputs is None or result.test_labels is None:
         raise ValueError("this result has no probe outputs (it was loaded from JSON)")
     plt = _pyplot()
-    points = PCA(n_components=2, random_state=0).fit_transform(result.test_outputs)
+    with warnings.catch_warnings():  # identical outputs (an untrained model) have no variance
+        warnings.simplefilter("ignore", RuntimeWarning)
+        points = PCA(n_components=2, random_state=0).fit_transform(result.test_outputs)
     labels = np.asarray(result.test_labels)
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     cmap = plt.get_cmap("tab10")
