@@ -116,3 +116,61 @@ def test_reads_do_not_leave_inference_state_behind(lm):
     got = extract(lm, TEXTS[:2], cache=False, progress=False)
     assert isinstance(got.values, np.ndarray) and got.values.dtype == np.float32
     assert torch.is_grad_enabled()
+
+
+def test_every_setting_and_the_template_are_in_the_key(lm, tmp_path):
+    def keys():
+        return {p.name for p in tmp_path.iterdir()}
+
+    extract(lm, TEXTS, chat=True, cache_dir=tmp_path, progress=False)
+    seen = keys()
+    extract(lm, TEXTS, chat=True, system="you are good", cache_dir=tmp_path, progress=False)
+    extract(lm, TEXTS, sites=["blocks.0.mlp.out"], cache_dir=tmp_path, progress=False)
+    extract(lm, TEXTS, max_length=4, cache_dir=tmp_path, progress=False)
+    assert len(keys() - seen) == 3
+    seen = keys()
+    template = lm.tokenizer.chat_template
+    try:
+        lm.tokenizer.chat_template = template.replace("assistant", "assistant hello")
+        changed = extract(lm, TEXTS, chat=True, cache_dir=tmp_path, progress=False)
+        assert not changed.from_cache and len(keys() - seen) == 1
+    finally:
+        lm.tokenizer.chat_template = template
+
+
+def test_edited_activations_are_never_cached(lm, tmp_path):
+    def bump(x):
+        return x + 1.0
+
+    with lm.hooks(edit={"blocks.0.resid_post": bump}):
+        edited = extract(lm, TEXTS, cache_dir=tmp_path, progress=False)
+    assert not list(tmp_path.iterdir())
+    plain = extract(lm, TEXTS, cache_dir=tmp_path, progress=False)
+    assert not np.allclose(edited.values[:, 1], plain.values[:, 1])
+    assert not lm.editing
+
+
+def test_weights_changed_in_place_need_a_new_fingerprint(tmp_path):
+    model = tiny_model("llama")
+    first = extract(model, TEXTS, cache_dir=tmp_path, progress=False)
+    with torch.no_grad():
+        model.adapter.mlp_out_proj(0).weight.mul_(2.0)
+    old = model.fingerprint
+    assert model.refresh_fingerprint() != old
+    second = extract(model, TEXTS, cache_dir=tmp_path, progress=False)
+    assert not second.from_cache
+    assert not np.allclose(first.values[:, 1], second.values[:, 1])
+
+
+def test_hooks_are_removed_when_the_forward_pass_fails(lm):
+    def count() -> int:
+        return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in lm.model.modules())
+
+    before = count()
+
+    def boom(x):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"), lm.hooks(edit={"blocks.0.mlp.out": boom}):
+        lm.forward(lm.encode(TEXTS))
+    assert count() == before and not lm.editing

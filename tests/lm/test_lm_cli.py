@@ -55,7 +55,7 @@ def test_probe_prints_layers_peak_and_zero_shot(tiny_folder, tmp_path, data_dir)
     assert "peak layer" in res.output
 
 
-def test_probe_errors_are_clean(tiny_folder, tmp_path):
+def test_probe_errors_are_clean(tiny_folder, tmp_path, data_dir):
     res = runner.invoke(app, ["probe", "--model", str(tmp_path / "missing"), "--json"])
     assert res.exit_code == 2 and "error" in json.loads(res.output)
     res = runner.invoke(app, ["probe", "--model", str(tiny_folder), "--dataset", "imdb",
@@ -63,7 +63,13 @@ def test_probe_errors_are_clean(tiny_folder, tmp_path):
     assert res.exit_code == 2 and "goemotions" in json.loads(res.output)["error"]
     res = runner.invoke(app, ["probe", "--model", str(tiny_folder), "--inputs", "html",
                               "--json"])
-    assert res.exit_code == 2
+    assert res.exit_code == 2 and "--inputs" in json.loads(res.output)["error"]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    res = runner.invoke(app, ["lm", "persistence", "--model", str(tiny_folder), "--out",
+                              str(blocker / "sub"), "--max-train-per-class", "1",
+                              "--max-test-per-class", "1", "--max-new-tokens", "2", "--json"])
+    assert res.exit_code == 2 and "error" in json.loads(res.output)
 
 
 def test_sites_and_generate(tiny_folder):

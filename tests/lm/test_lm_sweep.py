@@ -107,3 +107,9 @@ def test_json_is_written_atomically(tmp_path):
     out = write_json({"a": np.float32(0.5)}, tmp_path / "x" / "r.json")
     assert json.loads(out.read_text()) == {"a": 0.5}
     assert [p.name for p in out.parent.iterdir()] == ["r.json"]
+
+
+def test_depth_fractions_round_halves_up():
+    from affectlab.lm.sweep import depth_layer
+
+    assert [depth_layer(f, 31) for f in (0.0, 0.25, 0.5, 0.75, 1.0)] == [0, 8, 15, 23, 30]

@@ -24,7 +24,7 @@ def _errors() -> tuple[type[BaseException], ...]:
     from affectlab.datasets import DatasetNotFoundError
     from affectlab.lm.loading import ModelNotFoundError
 
-    return (DatasetNotFoundError, ModelNotFoundError, ValueError, KeyError, IndexError)
+    return (DatasetNotFoundError, ModelNotFoundError, ValueError, KeyError, IndexError, OSError)
 
 
 def _load(model: str, allow_download: bool) -> Any:
@@ -72,8 +72,12 @@ def probe_command(
         params.update({k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})
     elif probe == "linear":
         params["C"] = c
+    from affectlab.lm.report import INPUTS
+
+    chosen = [x.strip() for x in inputs.split(",") if x.strip()]
+    if not chosen or any(x not in INPUTS for x in chosen):
+        fail(f"--inputs must be raw, chat or raw,chat; got {inputs!r}", as_json=as_json)
     try:
-        chosen = [x.strip() for x in inputs.split(",") if x.strip()]
         lm = _load(model, allow_download)
         data = build_probe_set(dataset, max_train_per_class=max_train_per_class,
                                max_test_per_class=max_test_per_class, seed=seed)
@@ -238,13 +242,13 @@ def persistence_command(
         res = persistence(lm, data, layer=layer, max_offset=max_offset,
                           max_new_tokens=max_new_tokens, seed=seed, batch_size=batch_size,
                           progress=not as_json)
+        folder = out or Path("out") / f"persistence-{data.name}"
+        folder.mkdir(parents=True, exist_ok=True)
+        report = {"model": lm.name, "dataset": data.name, **res.to_dict()}
+        report["plot"] = str(plot_persistence(res, folder / "persistence.png"))
+        report["report"] = str(write_json(report, folder / "persistence.json"))
     except _errors() as err:
         fail(str(err), as_json=as_json)
-    folder = out or Path("out") / f"persistence-{data.name}"
-    folder.mkdir(parents=True, exist_ok=True)
-    report = {"model": lm.name, "dataset": data.name, **res.to_dict()}
-    report["plot"] = str(plot_persistence(res, folder / "persistence.png"))
-    report["report"] = str(write_json(report, folder / "persistence.json"))
     if as_json:
         emit_json(report)
         return
@@ -294,13 +298,13 @@ def malleability_command(
                                seed=seed)
         res = malleability(lm, data.test_texts, labels=data.test_labels, scheme=scheme,
                            max_new_tokens=max_new_tokens, batch_size=batch_size)
+        folder = out or Path("out") / f"malleability-{data.name}"
+        folder.mkdir(parents=True, exist_ok=True)
+        report = {"model": lm.name, "dataset": data.name, **res.to_dict()}
+        report["plot"] = str(plot_malleability(res, folder / "malleability.png"))
+        report["report"] = str(write_json(report, folder / "malleability.json"))
     except _errors() as err:
         fail(str(err), as_json=as_json)
-    folder = out or Path("out") / f"malleability-{data.name}"
-    folder.mkdir(parents=True, exist_ok=True)
-    report = {"model": lm.name, "dataset": data.name, **res.to_dict()}
-    report["plot"] = str(plot_malleability(res, folder / "malleability.png"))
-    report["report"] = str(write_json(report, folder / "malleability.json"))
     if as_json:
         emit_json({k: v for k, v in report.items() if k not in ("replies", "texts", "probs")})
         return

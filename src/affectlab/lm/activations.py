@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from affectlab.lm.loading import cache_root
 from affectlab.lm.model import LanguageModel, _as_texts, _progress
 
 POOLINGS = ("last", "mean")
-_VERSION = 1
+_VERSION = 2
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Activations:
         """The site index at a relative depth in [0, 1] (0 = embeddings, 1 = last block)."""
         if not 0.0 <= fraction <= 1.0:
             raise ValueError(f"depth fraction must be in [0, 1], got {fraction}")
-        return round(fraction * (len(self.sites) - 1))
+        return math.floor(fraction * (len(self.sites) - 1) + 0.5)  # halves round up
 
 
 def residual_sites(n_layers: int) -> list[str]:
@@ -68,10 +69,20 @@ def _texts_digest(texts: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
+def tokenizer_identity(tokenizer: Any) -> dict[str, Any]:
+    """What about a tokenizer changes the token ids of a formatted text."""
+    return {"class": type(tokenizer).__name__, "size": len(tokenizer),
+            "special": {k: getattr(tokenizer, k, None)
+                        for k in ("bos_token_id", "eos_token_id", "pad_token_id")}}
+
+
 def cache_key(lm: LanguageModel, texts: Sequence[str], settings: dict[str, Any]) -> str:
-    """Hash of the model's identity, the texts and every setting that changes the numbers."""
-    payload = {"version": _VERSION, "model": lm.fingerprint, "texts": _texts_digest(texts),
-               "n": len(texts), **settings}
+    """Hash of the model's identity, the tokenizer, the texts exactly as the model reads them
+    (chat template and system prompt applied) and every setting that changes the numbers."""
+    formatted = lm.format(texts, chat=settings["chat"], system=settings["system"])
+    payload = {"version": _VERSION, "model": lm.fingerprint,
+               "tokenizer": tokenizer_identity(lm.tokenizer),
+               "texts": _texts_digest(formatted), "n": len(texts), **settings}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -104,7 +115,8 @@ def _compute(lm: LanguageModel, texts: list[str], sites: list[str], pooling: str
              advance: Any) -> tuple[np.ndarray, np.ndarray]:
     """Bucketed by token length: each batch holds similar lengths, up to `max_tokens` padded."""
     formatted = lm.format(texts, chat=chat, system=system)
-    lengths = [len(ids) for ids in lm.tokenizer(formatted)["input_ids"]]
+    lengths = [len(ids) for ids in lm.tokenizer(formatted, add_special_tokens=not chat)[
+        "input_ids"]]
     order = np.argsort(lengths, kind="stable")
     values: np.ndarray | None = None
     counts = np.zeros(len(texts), dtype=np.int64)
@@ -149,7 +161,9 @@ def extract(lm: LanguageModel, texts: Sequence[str], *, sites: Sequence[str] | N
     """Pooled activations of every text at every site, in one forward pass per batch.
 
     `sites` defaults to the residual stream at every depth (`residual_sites`). With `cache`,
-    results live under ``<cache>/activations/<key>/`` in shards of `shard_size` texts.
+    results live under ``<cache>/activations/<key>/`` in shards of `shard_size` texts. Inside
+    an editing `lm.hooks(edit=...)` block nothing is cached (the values are not the model's
+    own); after changing weights in place, call `lm.refresh_fingerprint()`.
     """
     items = _as_texts(texts)
     if not items:
@@ -164,7 +178,7 @@ def extract(lm: LanguageModel, texts: Sequence[str], *, sites: Sequence[str] | N
                 "dtype": str(next(lm.model.parameters()).dtype)}
     lm.encode(items[:1], chat=chat, system=system)  # fail early on a bad first input
     folder: Path | None = None
-    if cache:
+    if cache and not lm.editing:
         key = cache_key(lm, items, settings)
         folder = Path(cache_dir) if cache_dir else cache_root() / "activations"
         folder = folder / key

@@ -154,10 +154,16 @@ def load_hf(name_or_path: str | os.PathLike[str] | None = None, *, dtype: Any = 
 
 
 def model_fingerprint(model: Any, name: str) -> str:
-    """A cheap identity for caching: name, config, and a checksum of a few weight tensors."""
+    """A cheap identity for caching: name, config, and checksums of every weight tensor."""
     digest = hashlib.sha256(name.encode())
     digest.update(model.config.to_json_string(use_diff=False).encode())
-    params = list(model.parameters())
-    for p in (params[0], params[len(params) // 2], params[-1]):
-        digest.update(p.detach().float().cpu().numpy().tobytes()[: 1 << 20])
+    import torch
+
+    with torch.no_grad():
+        for pname, p in model.named_parameters():  # every tensor: its sum, |sum| and first values
+            flat = p.detach().reshape(-1).float()
+            stats = torch.stack([flat.sum(), flat.abs().sum()]).cpu().numpy()
+            digest.update(pname.encode())
+            digest.update(stats.tobytes())
+            digest.update(flat[:256].cpu().numpy().tobytes())
     return f"{name}-{digest.hexdigest()[:24]}"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import torch
@@ -43,6 +43,7 @@ class LanguageModel:
 
             fingerprint = model_fingerprint(model, self.name)
         self.fingerprint = fingerprint  # identity for activation caches
+        self._edits_active = 0
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         self.max_length = min(DEFAULT_MAX_LENGTH,
@@ -73,6 +74,19 @@ class LanguageModel:
     @property
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
+
+    @property
+    def editing(self) -> bool:
+        """True inside a `hooks(edit=...)` block: activations then are not the model's own."""
+        return self._edits_active > 0
+
+    def refresh_fingerprint(self) -> str:
+        """Recompute the identity from the weights (after editing them in place), so activation
+        caches made before the change are not reused."""
+        from affectlab.lm.loading import model_fingerprint
+
+        self.fingerprint = model_fingerprint(self.model, self.name)
+        return self.fingerprint
 
     def sites(self) -> list[str]:
         """Every site name of this model, in forward order."""
@@ -130,9 +144,11 @@ class LanguageModel:
         side, trunc = tok.padding_side, tok.truncation_side
         tok.padding_side, tok.truncation_side = padding_side, "left"
         try:
-            lengths = [len(ids) for ids in tok(formatted, add_special_tokens=True)["input_ids"]]
+            # a chat template writes its own special tokens (BOS included, where it has one)
+            special = not chat
+            lengths = [len(ids) for ids in tok(formatted, add_special_tokens=special)["input_ids"]]
             batch = tok(formatted, return_tensors="pt", padding=True, truncation=True,
-                        max_length=limit, add_special_tokens=True)
+                        max_length=limit, add_special_tokens=special)
         finally:
             tok.padding_side, tok.truncation_side = side, trunc
         cut = sum(n > limit for n in lengths)
@@ -148,8 +164,20 @@ class LanguageModel:
               reduce: Reduce | None = None, detach: bool = True,
               concat_dim: int | None = 1) -> AbstractContextManager[ActivationCache]:
         """Read and/or edit named sites inside the `with` block (see `affectlab.lm.hooks`)."""
-        return hooks(self.adapter, read, edit, reduce=reduce, detach=detach,
-                     concat_dim=concat_dim)
+        return self._hooks(read, edit, reduce, detach, concat_dim)
+
+    @contextmanager
+    def _hooks(self, read: Iterable[str], edit: Mapping[str, Edit] | None,
+               reduce: Reduce | None, detach: bool,
+               concat_dim: int | None) -> Iterator[ActivationCache]:
+        counted = bool(edit)
+        self._edits_active += counted
+        try:
+            with hooks(self.adapter, read, edit, reduce=reduce, detach=detach,
+                       concat_dim=concat_dim) as cache:
+                yield cache
+        finally:
+            self._edits_active -= counted
 
     @torch.inference_mode()
     def forward(self, batch: Any, **kwargs: Any) -> torch.Tensor:
@@ -206,7 +234,7 @@ class LanguageModel:
                     ids = self.model.generate(**batch, **settings)
                 new = ids[:, batch["input_ids"].shape[1]:]
                 for row, i in zip(new.tolist(), idx, strict=True):
-                    row = _strip_after_eos(row, self.tokenizer)
+                    row = _strip_after_eos(row, self.tokenizer, self.model)
                     out[i] = row if return_ids else self.tokenizer.decode(
                         row, skip_special_tokens=True).strip()
                 bar(len(idx))
@@ -214,8 +242,13 @@ class LanguageModel:
         return out
 
 
-def _strip_after_eos(row: list[int], tokenizer: Any) -> list[int]:
+def _strip_after_eos(row: list[int], tokenizer: Any, model: Any = None) -> list[int]:
+    """The reply up to (not including) its first stop token: the tokenizer's end and pad tokens
+    and every end token of the model's generation config (e.g. Llama-3's <|eot_id|>)."""
     stops = {tokenizer.eos_token_id, tokenizer.pad_token_id}
+    config_eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if config_eos is not None:
+        stops.update(config_eos if isinstance(config_eos, (list, tuple)) else [config_eos])
     for k, t in enumerate(row):
         if t in stops:
             return row[:k]

@@ -9,6 +9,7 @@ paper's depth fractions 0/25/50/75/100%.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -72,6 +73,11 @@ class SweepResult:
         return out
 
 
+def depth_layer(fraction: float, n_sites: int) -> int:
+    """The layer at a relative depth, halves rounded up (25% and 75% of 30 are 8 and 23)."""
+    return math.floor(fraction * (n_sites - 1) + 0.5)
+
+
 def make_probe(kind: str | Any = "linear", **params: Any) -> Any:
     """A fresh probe: "linear" (logistic regression), "mlp" (the paper's 2-layer probe) or an
     estimator instance (cloned)."""
@@ -129,7 +135,7 @@ def sweep_arrays(x_train: np.ndarray, y_train: Sequence[str], x_test: np.ndarray
     by_layer = {s.layer: s for s in scores}
     fractions = {}
     for f in DEPTH_FRACTIONS:
-        k = round(f * (n_sites - 1))
+        k = depth_layer(f, n_sites)
         if k in by_layer:
             fractions[f"{round(f * 100)}%"] = by_layer[k]
     best = fitted[peak.layer]

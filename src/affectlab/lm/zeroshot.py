@@ -115,10 +115,11 @@ def _prompt_ids(lm: LanguageModel, texts: list[str], labels: Sequence[str], chat
         return lm.format([prompt], chat=True)[0] if chat else prompt + RAW_ANSWER_CUE
 
     budget = lm.max_length - reserve
-    overhead = len(tok(render(""), add_special_tokens=True)["input_ids"])
+    special = not chat  # a chat template writes its own special tokens
+    overhead = len(tok(render(""), add_special_tokens=special)["input_ids"])
     out, cut = [], 0
     for text in texts:
-        ids = tok(render(text), add_special_tokens=True)["input_ids"]
+        ids = tok(render(text), add_special_tokens=special)["input_ids"]
         if len(ids) > budget:
             if overhead >= budget:
                 raise ValueError(f"the instruction alone takes {overhead} tokens; the model "
@@ -126,7 +127,7 @@ def _prompt_ids(lm: LanguageModel, texts: list[str], labels: Sequence[str], chat
             text_ids = tok(text, add_special_tokens=False)["input_ids"]
             keep = budget - overhead
             while len(ids) > budget and keep > 0:  # re-tokenising may differ by a few tokens
-                ids = tok(render(tok.decode(text_ids[:keep])), add_special_tokens=True)[
+                ids = tok(render(tok.decode(text_ids[:keep])), add_special_tokens=special)[
                     "input_ids"]
                 keep -= max(1, len(ids) - budget)
             cut += 1
