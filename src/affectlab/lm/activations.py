@@ -195,21 +195,20 @@ def extract(lm: LanguageModel, texts: Sequence[str], *, sites: Sequence[str] | N
     parts: list[np.ndarray] = []
     counts: list[np.ndarray] = []
     computed = 0
-    advance = _progress(progress, len(items), f"activations ({lm.name})")
-    for k, start in enumerate(shards):
-        chunk = items[start:start + shard_size]
-        path = folder / f"shard-{k:05d}.safetensors" if folder else None
-        if path is not None and path.exists():
-            values, n = _load_shard(path)
-            advance(len(chunk))
-        else:
-            values, n = _compute(lm, chunk, names, pooling, chat, system, batch_size,
-                                 max_tokens, max_length, advance)
-            computed += len(chunk)
-            if path is not None:
-                _save_shard(path, values, n)
-        parts.append(values)
-        counts.append(n)
-    advance(0, close=True)
+    with _progress(progress, len(items), f"activations ({lm.name})") as advance:
+        for k, start in enumerate(shards):
+            chunk = items[start:start + shard_size]
+            path = folder / f"shard-{k:05d}.safetensors" if folder else None
+            if path is not None and path.exists():
+                values, n = _load_shard(path)
+                advance(len(chunk))
+            else:
+                values, n = _compute(lm, chunk, names, pooling, chat, system, batch_size,
+                                     max_tokens, max_length, advance)
+                computed += len(chunk)
+                if path is not None:
+                    _save_shard(path, values, n)
+            parts.append(values)
+            counts.append(n)
     return Activations(np.concatenate(parts), names, pooling, settings, np.concatenate(counts),
                        from_cache=computed == 0)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from affectlab.errors import UnknownNameError
+from affectlab.lm._figures import save_figure
 from affectlab.lm.model import LanguageModel, _as_texts
 
 __all__ = ["SYSTEM_PROMPTS", "Judge", "MalleabilityResult", "analyze_judge", "malleability",
@@ -250,5 +251,4 @@ def plot_malleability(result: MalleabilityResult, path: str | os.PathLike[str]) 
     ax.set_title("Reply emotion under system prompts")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    return str(path)
+    return str(save_figure(fig, path, dpi=120))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -189,7 +189,8 @@ class LanguageModel:
 
     def run_with_cache(self, texts: str | Sequence[str], sites: Iterable[str], *,
                        chat: bool = False, system: str | None = None,
-                       edit: Mapping[str, Edit] | None = None) -> tuple[torch.Tensor, ActivationCache]:
+                       edit: Mapping[str, Edit] | None = None
+                       ) -> tuple[torch.Tensor, ActivationCache]:
         """(logits, cache of the named sites) for one right-padded batch of texts."""
         batch = self.encode(texts, chat=chat, system=system)
         with self.hooks(read=sites, edit=edit) as cache:
@@ -222,8 +223,8 @@ class LanguageModel:
             settings.update(temperature=None, top_p=None, top_k=None)
         order = sorted(range(len(items)), key=lambda i: len(items[i]))
         out: list[Any] = [None] * len(items)
-        bar = _progress(progress, len(items), "generating")
-        with torch.random.fork_rng(devices=[]), self.hooks(edit=edit or {}):
+        with (_progress(progress, len(items), "generating") as bar,
+              torch.random.fork_rng(devices=[]), self.hooks(edit=edit or {})):
             if seed is not None:
                 torch.manual_seed(seed)
             for start in range(0, len(order), batch_size):
@@ -238,7 +239,6 @@ class LanguageModel:
                     out[i] = row if return_ids else self.tokenizer.decode(
                         row, skip_special_tokens=True).strip()
                 bar(len(idx))
-        bar(0, close=True)
         return out
 
 
@@ -255,22 +255,18 @@ def _strip_after_eos(row: list[int], tokenizer: Any, model: Any = None) -> list[
     return row
 
 
-def _progress(show: bool, total: int, what: str) -> Any:
-    """A callable advancing a rich progress bar (or doing nothing)."""
+@contextmanager
+def _progress(show: bool, total: int, what: str) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar as a context manager yielding `advance(n)`; always stopped on exit,
+    errors included (or nothing at all when `show` is False)."""
     if not show:
-        return lambda n, close=False: None
+        yield lambda n: None
+        return
     from rich.progress import Progress
 
-    prog = Progress(transient=True)
-    prog.start()
-    task = prog.add_task(what, total=total)
-
-    def advance(n: int, close: bool = False) -> None:
-        prog.advance(task, n)
-        if close:
-            prog.stop()
-
-    return advance
+    with Progress(transient=True) as prog:
+        task = prog.add_task(what, total=total)
+        yield lambda n: prog.advance(task, n)
 
 
 def load(name_or_path: str | os.PathLike[str] | None = None, *, dtype: Any = None,

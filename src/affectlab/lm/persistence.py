@@ -25,6 +25,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from affectlab.lm._figures import save_figure
 from affectlab.lm.model import LanguageModel, _as_texts, _progress
 from affectlab.lm.probes import check_training_params, warmup_cosine
 
@@ -136,16 +137,16 @@ def collect_reply_states(lm: LanguageModel, texts: Sequence[str], *, layer: int,
                             batch_size=batch_size, return_ids=True, progress=progress)
     states = np.zeros((len(items), max_offset, lm.d_model), dtype=np.float32)
     prompt_lengths = np.zeros(len(items), dtype=np.int64)
-    bar = _progress(progress, len(items), f"reply states ({site})")
-    for start in range(0, len(items), batch_size):
-        chunk = list(range(start, min(start + batch_size, len(items))))
-        enc = lm.encode([items[i] for i in chunk], chat=True, system=system)
-        lengths = enc["attention_mask"].sum(1).tolist()
-        prompts = [enc["input_ids"][r, :n].tolist() for r, n in enumerate(lengths)]
-        states[chunk] = _read_batch(lm, site, prompts, [reply_ids[i] for i in chunk], max_offset)
-        prompt_lengths[chunk] = lengths
-        bar(len(chunk))
-    bar(0, close=True)
+    with _progress(progress, len(items), f"reply states ({site})") as bar:
+        for start in range(0, len(items), batch_size):
+            chunk = list(range(start, min(start + batch_size, len(items))))
+            enc = lm.encode([items[i] for i in chunk], chat=True, system=system)
+            lengths = enc["attention_mask"].sum(1).tolist()
+            prompts = [enc["input_ids"][r, :n].tolist() for r, n in enumerate(lengths)]
+            replies = [reply_ids[i] for i in chunk]
+            states[chunk] = _read_batch(lm, site, prompts, replies, max_offset)
+            prompt_lengths[chunk] = lengths
+            bar(len(chunk))
     n_reply = np.array([len(r) for r in reply_ids])
     mask = np.arange(max_offset)[None, :] < n_reply[:, None]
     states[~mask] = 0.0
@@ -453,5 +454,4 @@ def plot_persistence(result: PersistenceResult, path: str | os.PathLike[str]) ->
     ax.set_title(f"Emotion persistence at {result.site}")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    return str(path)
+    return str(save_figure(fig, path, dpi=120))

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from affectlab.lm._figures import save_figure
 from affectlab.lm.sweep import SweepResult
 
 
@@ -27,13 +28,10 @@ def _pyplot() -> Any:
 
 
 def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.tmp-{os.getpid()}{out.suffix}")
-    fig.savefig(tmp, dpi=130, bbox_inches="tight")
-    os.replace(tmp, out)
-    _pyplot().close(fig)
-    return out
+    try:
+        return save_figure(fig, path)
+    finally:
+        _pyplot().close(fig)
 
 
 def plot_layer_curves(results: Sequence[SweepResult], path: str | os.PathLike[str], *,

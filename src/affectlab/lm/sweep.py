@@ -118,19 +118,18 @@ def sweep_arrays(x_train: np.ndarray, y_train: Sequence[str], x_test: np.ndarray
     labels = list(labels)
     scores: list[LayerScore] = []
     fitted: dict[int, Any] = {}
-    advance = _progress(progress, len(wanted), f"probes ({input_name})")
-    for k in wanted:
-        est = make_probe(probe, **params)
-        if "random_state" in est.get_params():
-            est.set_params(random_state=seed)
-        est.fit(x_train[:, k], y_train)
-        pred = est.predict(x_test[:, k])
-        depth = k / max(n_sites - 1, 1)
-        scores.append(LayerScore(k, depth, metrics.accuracy(y_test, pred),
-                                 metrics.macro_f1(y_test, pred, labels=labels)))
-        fitted[k] = est
-        advance(1)
-    advance(0, close=True)
+    with _progress(progress, len(wanted), f"probes ({input_name})") as advance:
+        for k in wanted:
+            est = make_probe(probe, **params)
+            if "random_state" in est.get_params():
+                est.set_params(random_state=seed)
+            est.fit(x_train[:, k], y_train)
+            pred = est.predict(x_test[:, k])
+            depth = k / max(n_sites - 1, 1)
+            scores.append(LayerScore(k, depth, metrics.accuracy(y_test, pred),
+                                     metrics.macro_f1(y_test, pred, labels=labels)))
+            fitted[k] = est
+            advance(1)
     peak = max(scores, key=lambda s: (s.accuracy, s.macro_f1))
     by_layer = {s.layer: s for s in scores}
     fractions = {}

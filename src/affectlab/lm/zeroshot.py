@@ -250,12 +250,11 @@ def zero_shot(lm: LanguageModel, texts: Sequence[str], labels: Sequence[str], *,
                       "with the instruction; their ends were cut", stacklevel=2)
     order = np.argsort([len(p) for p in prompts], kind="stable")
     scores = np.zeros((len(items), len(names)))
-    bar = _progress(progress, len(items), f"zero-shot ({lm.name})")
-    for start in range(0, len(order), batch_size):
-        idx = order[start:start + batch_size]
-        scores[idx] = _score_batch(lm, [prompts[i] for i in idx], label_ids)
-        bar(len(idx))
-    bar(0, close=True)
+    with _progress(progress, len(items), f"zero-shot ({lm.name})") as bar:
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            scores[idx] = _score_batch(lm, [prompts[i] for i in idx], label_ids)
+            bar(len(idx))
     lengths = np.array([len(ids) for ids in label_ids], dtype=np.float64)
     if normalize:
         scores = scores / lengths
