@@ -126,7 +126,8 @@ def test_every_setting_and_the_template_are_in_the_key(lm, tmp_path):
     seen = keys()
     extract(lm, TEXTS, chat=True, system="you are good", cache_dir=tmp_path, progress=False)
     extract(lm, TEXTS, sites=["blocks.0.mlp.out"], cache_dir=tmp_path, progress=False)
-    extract(lm, TEXTS, max_length=4, cache_dir=tmp_path, progress=False)
+    with pytest.warns(UserWarning, match="longer than 4 tokens"):
+        extract(lm, TEXTS, max_length=4, cache_dir=tmp_path, progress=False)
     assert len(keys() - seen) == 3
     seen = keys()
     template = lm.tokenizer.chat_template
