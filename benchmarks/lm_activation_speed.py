@@ -66,37 +66,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import _inputs
 import _machine
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-FALLBACK_TEXTS = ROOT / "examples" / "posts.csv"
 CHECK_TOLERANCE = 1e-4
 MATMUL_ROWS = 1024  # B x T of a typical batch
 
 
 # --- inputs -------------------------------------------------------------------------------------
-
-def load_texts(n: int) -> tuple[list[str], str]:
-    """`n` benchmark texts and where they came from (GoEmotions test, else examples/posts.csv)."""
-    from affectlab.datasets import DatasetNotFoundError, load
-
-    try:
-        pool = [str(t) for t in load("goemotions", split="test")["text"]]
-        order = np.random.default_rng(0).permutation(len(pool))
-        pool = [pool[i] for i in order]
-        source = "GoEmotions test split, shuffled with seed 0"
-    except DatasetNotFoundError:
-        import pandas as pd
-
-        pool = [str(t) for t in pd.read_csv(FALLBACK_TEXTS)["text"].dropna()]
-        source = (f"FALLBACK: GoEmotions not found, {FALLBACK_TEXTS.relative_to(ROOT)} "
-                  f"({len(pool)} texts) repeated")
-    if n > len(pool) and not source.startswith("FALLBACK"):
-        source += f", repeated to {n}"
-    texts = [pool[i % len(pool)] for i in range(n)]
-    return texts, source
-
 
 def extract_defaults() -> dict[str, int]:
     """extract's own `max_tokens` and `shard_size`, which shape its batches."""
@@ -120,22 +98,15 @@ class Run:
 
 def plan_batches(lm: Any, texts: Sequence[str], chat: bool, batch_size: int, max_tokens: int,
                  shard_size: int) -> list[np.ndarray]:
-    """extract's batches, replayed: within each shard, texts sorted by token length, then at most
-    `batch_size` texts and `max_tokens` padded tokens per batch (indices into `texts`)."""
+    """extract's batches, replayed with its own bucketing, shard by shard (indices into `texts`)."""
+    from affectlab.lm.activations import length_buckets
+
     batches = []
     for offset in range(0, len(texts), shard_size):
         chunk = list(texts[offset:offset + shard_size])
-        formatted = lm.format(chunk, chat=chat)
-        lengths = [len(ids) for ids in lm.tokenizer(formatted)["input_ids"]]
-        order = np.argsort(lengths, kind="stable")
-        start = 0
-        while start < len(order):
-            stop = start + 1
-            while (stop < len(order) and stop - start < batch_size
-                   and (stop - start + 1) * lengths[order[stop]] <= max_tokens):
-                stop += 1
-            batches.append(order[start:stop] + offset)
-            start = stop
+        batches += [idx + offset for idx in length_buckets(lm, chunk, chat=chat,
+                                                           batch_size=batch_size,
+                                                           max_tokens=max_tokens)]
     return batches
 
 
@@ -351,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # 120 columns when not a terminal (a log file), so that the table is not squeezed to 80
     console = Console(emoji=False, highlight=False, soft_wrap=True,
                       width=None if sys.stdout.isatty() else 120)
-    texts, source = load_texts(args.texts)
+    texts, source = _inputs.load_texts(args.texts)
     lm = load()
     limits = extract_defaults()
     info = machine()

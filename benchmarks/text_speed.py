@@ -40,36 +40,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import _inputs
 import _machine
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-FALLBACK_TEXTS = ROOT / "examples" / "posts.csv"
 CHECK_TOLERANCE = 1e-4
 
 
 # --- inputs -------------------------------------------------------------------------------------
-
-def load_texts(n: int) -> tuple[list[str], str]:
-    """`n` benchmark texts and where they came from (GoEmotions test, else examples/posts.csv)."""
-    from affectlab.datasets import DatasetNotFoundError, load
-
-    try:
-        pool = [str(t) for t in load("goemotions", split="test")["text"]]
-        order = np.random.default_rng(0).permutation(len(pool))
-        pool = [pool[i] for i in order]
-        source = "GoEmotions test split, shuffled with seed 0"
-    except DatasetNotFoundError:
-        import pandas as pd
-
-        pool = [str(t) for t in pd.read_csv(FALLBACK_TEXTS)["text"].dropna()]
-        source = (f"FALLBACK: GoEmotions not found, {FALLBACK_TEXTS.relative_to(ROOT)} "
-                  f"({len(pool)} texts) repeated")
-    if n > len(pool) and not source.startswith("FALLBACK"):
-        source += f", repeated to {n}"
-    texts = [pool[i % len(pool)] for i in range(n)]
-    return texts, source
-
 
 def load_classifier(path: str | None, texts: Sequence[str]) -> tuple[Any, str]:
     """The model to time: `path`, else the shipped default, else a throwaway one (speed only)."""
@@ -280,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     console = Console(emoji=False, highlight=False, soft_wrap=True)
-    texts, source = load_texts(args.texts)
+    texts, source = _inputs.load_texts(args.texts)
     clf, model_desc = load_classifier(args.model, texts)
     max_length = clf.max_length or 512
     encoder_dir = resolve_encoder(clf.encoder)

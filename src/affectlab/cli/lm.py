@@ -207,6 +207,18 @@ def generate_command(
         console.print(r, highlight=False)
 
 
+def _save_experiment(name: str, result: Any, plot: Any, out: Path | None, lm: Any,
+                     data: Any) -> dict[str, Any]:
+    """<out>/<name>.json and <name>.png (default folder out/<name>-<dataset>); the report."""
+    from affectlab.lm.report import write_json
+
+    folder = out or Path("out") / f"{name}-{data.name}"
+    report = {"model": lm.name, "dataset": data.name, **result.to_dict()}
+    report["plot"] = str(plot(result, folder / f"{name}.png"))
+    report["report"] = str(write_json(report, folder / f"{name}.json"))
+    return report
+
+
 _DATASET = typer.Option(help="goemotions (Ekman-7), carer or isear.")
 
 
@@ -233,7 +245,6 @@ def persistence_command(
     """Does the user's emotion persist in the model's own reply? Accuracy against reply offset."""
     from affectlab.lm.persistence import persistence, plot_persistence
     from affectlab.lm.probe_data import build_probe_set
-    from affectlab.lm.report import write_json
 
     try:
         lm = _load(model, allow_download)
@@ -242,11 +253,7 @@ def persistence_command(
         res = persistence(lm, data, layer=layer, max_offset=max_offset,
                           max_new_tokens=max_new_tokens, seed=seed, batch_size=batch_size,
                           progress=not as_json)
-        folder = out or Path("out") / f"persistence-{data.name}"
-        folder.mkdir(parents=True, exist_ok=True)
-        report = {"model": lm.name, "dataset": data.name, **res.to_dict()}
-        report["plot"] = str(plot_persistence(res, folder / "persistence.png"))
-        report["report"] = str(write_json(report, folder / "persistence.json"))
+        report = _save_experiment("persistence", res, plot_persistence, out, lm, data)
     except _errors() as err:
         fail(str(err), as_json=as_json)
     if as_json:
@@ -290,7 +297,6 @@ def malleability_command(
     """Replies under no, an emotional and a calm system prompt, judged by the text classifier."""
     from affectlab.lm.malleability import malleability, plot_malleability
     from affectlab.lm.probe_data import build_probe_set
-    from affectlab.lm.report import write_json
 
     try:
         lm = _load(model, allow_download)
@@ -298,11 +304,7 @@ def malleability_command(
                                seed=seed)
         res = malleability(lm, data.test_texts, labels=data.test_labels, scheme=scheme,
                            max_new_tokens=max_new_tokens, batch_size=batch_size)
-        folder = out or Path("out") / f"malleability-{data.name}"
-        folder.mkdir(parents=True, exist_ok=True)
-        report = {"model": lm.name, "dataset": data.name, **res.to_dict()}
-        report["plot"] = str(plot_malleability(res, folder / "malleability.png"))
-        report["report"] = str(write_json(report, folder / "malleability.json"))
+        report = _save_experiment("malleability", res, plot_malleability, out, lm, data)
     except _errors() as err:
         fail(str(err), as_json=as_json)
     if as_json:

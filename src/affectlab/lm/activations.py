@@ -110,30 +110,40 @@ def _run_batch(lm: LanguageModel, texts: list[str], sites: list[str], pooling: s
     return values.numpy(), mask.sum(1).cpu().numpy()
 
 
-def _compute(lm: LanguageModel, texts: list[str], sites: list[str], pooling: str, chat: bool,
-             system: str | None, batch_size: int, max_tokens: int, max_length: int | None,
-             advance: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Bucketed by token length: each batch holds similar lengths, up to `max_tokens` padded."""
+def length_buckets(lm: LanguageModel, texts: Sequence[str], *, chat: bool = False,
+                   system: str | None = None, batch_size: int = 32,
+                   max_tokens: int = 8192) -> list[np.ndarray]:
+    """Batches of indices into `texts`, sorted by token length: each holds at most `batch_size`
+    texts and `max_tokens` padded tokens, so padding stays small."""
     formatted = lm.format(texts, chat=chat, system=system)
     lengths = [len(ids) for ids in lm.tokenizer(formatted, add_special_tokens=not chat)[
         "input_ids"]]
     order = np.argsort(lengths, kind="stable")
-    values: np.ndarray | None = None
-    counts = np.zeros(len(texts), dtype=np.int64)
-    start = 0
+    batches, start = [], 0
     while start < len(order):
         stop = start + 1
         while (stop < len(order) and stop - start < batch_size
                and (stop - start + 1) * lengths[order[stop]] <= max_tokens):
             stop += 1
-        idx = order[start:stop]
+        batches.append(order[start:stop])
+        start = stop
+    return batches
+
+
+def _compute(lm: LanguageModel, texts: list[str], sites: list[str], pooling: str, chat: bool,
+             system: str | None, batch_size: int, max_tokens: int, max_length: int | None,
+             advance: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled activations of one shard, batch by length bucket, in the input order."""
+    values: np.ndarray | None = None
+    counts = np.zeros(len(texts), dtype=np.int64)
+    for idx in length_buckets(lm, texts, chat=chat, system=system, batch_size=batch_size,
+                              max_tokens=max_tokens):
         out, n = _run_batch(lm, [texts[i] for i in idx], sites, pooling, chat, system,
                             max_length)
         if values is None:
             values = np.zeros((len(texts), *out.shape[1:]), dtype=np.float32)
         values[idx], counts[idx] = out, n
         advance(len(idx))
-        start = stop
     assert values is not None
     return values, counts
 
