@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from affectlab.lm._figures import save_figure
+from affectlab.lm.activations import residual_sites
 from affectlab.lm.model import LanguageModel, _as_texts, _progress
 from affectlab.lm.probes import check_training_params, warmup_cosine
 
@@ -36,18 +37,17 @@ __all__ = ["OffsetProbe", "PersistenceResult", "ReplyStates", "collect_reply_sta
 def residual_site(n_layers: int, layer: int) -> str:
     """The residual-stream site at depth `layer`: 0 = `embed`, i = `blocks.{i-1}.resid_post`
     (Hugging Face's hidden-state index); negative values count from the end (-1 = last block)."""
+    return residual_sites(n_layers)[_depth(n_layers, layer)]
+
+
+def _depth(n_layers: int, layer: int) -> int:
     if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)):
         raise TypeError(f"layer must be an int, got {layer!r}")
     depth = int(layer) + (n_layers + 1 if layer < 0 else 0)
     if not 0 <= depth <= n_layers:
         raise IndexError(f"layer {layer} is out of range: residual depths are 0..{n_layers} "
                          f"(0 = embed, {n_layers} = last block)")
-    return "embed" if depth == 0 else f"blocks.{depth - 1}.resid_post"
-
-
-def _depth(n_layers: int, layer: int) -> int:
-    site = residual_site(n_layers, layer)
-    return 0 if site == "embed" else int(site.split(".")[1]) + 1
+    return depth
 
 
 # --- reply states ---------------------------------------------------------------------------
