@@ -19,6 +19,15 @@ def cpu_name() -> str:
         return cpu
 
 
+def machine_today() -> dict[str, Any]:
+    """`machine()` with the transformers version and today's date: the speed tables' header."""
+    from datetime import date
+
+    import transformers
+
+    return {**machine(transformers=transformers.__version__), "date": date.today().isoformat()}
+
+
 def machine(**versions: str) -> dict[str, Any]:
     """CPU, core count, Python, affectlab, torch and its threads, plus the given versions."""
     import torch

@@ -62,7 +62,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -278,14 +277,6 @@ def check_passed(checks: dict[str, Any]) -> bool:
 
 # --- report -------------------------------------------------------------------------------------
 
-def machine() -> dict[str, Any]:
-    """What the numbers were measured on."""
-    import transformers
-
-    return {**_machine.machine(transformers=transformers.__version__),
-            "date": date.today().isoformat()}
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -325,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     texts, source = _inputs.load_texts(args.texts)
     lm = load()
     limits = extract_defaults()
-    info = machine()
+    info = _machine.machine_today()
     B, chat = args.batch_size, args.chat
     console.print(f"texts: {len(texts):,} ({source}); naive side: the first {args.naive_texts:,}"
                   f"; {'chat template' if chat else 'raw text'}")

@@ -36,7 +36,6 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -218,14 +217,6 @@ def check_padding(clf: Any, tokenizer: Any, encoder: Any, texts: Sequence[str],
 
 # --- report -------------------------------------------------------------------------------------
 
-def machine() -> dict[str, Any]:
-    """What the numbers were measured on."""
-    import transformers
-
-    return {**_machine.machine(transformers=transformers.__version__),
-            "date": date.today().isoformat()}
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -265,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     num_labels = len(clf.labels_) if clf.labels_ else 28
     pipe = build_pipeline(encoder_dir, num_labels, max_length, args.batch_size)
     tokenizer, encoder = load_encoder(clf.encoder)
-    info = machine()
+    info = _machine.machine_today()
     console.print(f"texts: {len(texts):,} ({source})")
     console.print(f"model: {model_desc}; encoder {clf.encoder} ({encoder_dir}), "
                   f"max_length {max_length}")
