@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from affectlab import __version__
+from affectlab.cli import circuits as _circuits
 from affectlab.cli import datasets as _datasets
 from affectlab.cli import lm as _lm
 from affectlab.cli import ontology as _ontology
@@ -40,6 +41,8 @@ app.add_typer(_ontology.app, name="ontology")
 app.add_typer(_datasets.app, name="datasets")
 app.add_typer(_text.app, name="text")
 app.add_typer(_lm.app, name="lm")
+app.add_typer(_circuits.app, name="circuits")
 app.command("probe")(_lm.probe_command)
+app.command("steer")(_circuits.steer_command)
 app.command("analyze")(_analyze)
 app.command("demo")(_demo)

@@ -1,0 +1,120 @@
+"""Emotion steering: add an emotion direction to the residual stream while the model writes.
+
+At each chosen layer, the last token's residual h gets ``alpha * v * RMS(h)`` (v the unit emotion
+direction of that layer), so alpha is measured in units of the residual's own scale and one
+alpha means the same at every depth. ``positions="generation"`` steers the last prompt token and
+then every generated token; ``"prompt"`` steers the last prompt token only.
+
+>>> replies = steer(model, ["Tell me about your week"], "happiness", alpha=4)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import torch
+
+from affectlab.lm.emotion_directions import SUBLAYERS, EmotionDirections
+from affectlab.lm.hooks import Edit
+from affectlab.lm.model import LanguageModel
+from affectlab.lm.scenarios import NEUTRAL_SYSTEM
+
+__all__ = ["POSITIONS", "check_alpha", "resolve_layers", "steer", "steering_edits"]
+
+POSITIONS = ("generation", "prompt")
+
+
+def check_alpha(alpha: Any) -> float:
+    """A finite real steering strength, or a clear error."""
+    try:
+        value = float(alpha)
+    except (TypeError, ValueError):
+        raise ValueError(f"alpha must be a finite number, got {alpha!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"alpha must be a finite number, got {alpha!r}")
+    return value
+
+
+def resolve_layers(layers: int | Iterable[int] | str | None, n_layers: int) -> list[int]:
+    """Layer indices from ints, a range string ("12-21", "12,14,16") or None (the middle third:
+    the paper steers layers 11-20 of Llama-3.2-3B's 28). Negative indices count from the end."""
+    if layers is None:
+        start = round(n_layers * 0.4)
+        return list(range(start, min(n_layers, start + max(1, round(n_layers / 3)))))
+    if isinstance(layers, str):
+        out: list[int] = []
+        for part in layers.replace(" ", "").split(","):
+            if not part:
+                continue
+            lo, sep, hi = part.partition("-") if not part.startswith("-") else (part, "", "")
+            try:
+                out.extend(range(int(lo), int(hi) + 1) if sep else [int(lo)])
+            except ValueError:
+                raise ValueError(f"cannot read layers {layers!r}: use e.g. '12-21' or "
+                                 "'3,5,7'") from None
+        layers = out
+    elif isinstance(layers, int):
+        layers = [layers]
+    result = []
+    for layer in layers:
+        if not isinstance(layer, int) or isinstance(layer, bool) or \
+                not -n_layers <= layer < n_layers:
+            raise ValueError(f"layer {layer!r} out of range: the model has {n_layers} layers "
+                             f"(0..{n_layers - 1})")
+        result.append(layer % n_layers)
+    if not result:
+        raise ValueError("no layers to steer")
+    return sorted(set(result))
+
+
+def _last_token_add(vector: torch.Tensor, alpha: float, positions: str) -> Edit:
+    def edit(x: torch.Tensor) -> torch.Tensor | None:
+        if positions == "prompt" and x.shape[1] == 1:
+            return None  # a decoding step: only the prompt's last token is steered
+        h = x[:, -1]
+        rms = h.float().pow(2).mean(dim=-1, keepdim=True).sqrt().to(x.dtype)
+        out = x.clone()
+        out[:, -1] = h + alpha * rms * vector.to(x.dtype)
+        return out
+
+    return edit
+
+
+def steering_edits(directions: EmotionDirections, emotion: str, alpha: float,
+                   layers: int | Iterable[int] | str | None = None, *, sublayer: str = "mlp",
+                   positions: str = "generation") -> dict[str, Edit]:
+    """Site edits that steer towards `emotion` (pass them as ``edit=`` to generate or hooks)."""
+    alpha = check_alpha(alpha)
+    if positions not in POSITIONS:
+        raise ValueError(f"positions must be one of {POSITIONS}, got {positions!r}")
+    if sublayer not in SUBLAYERS:
+        raise ValueError(f"sublayer must be one of {tuple(SUBLAYERS)}, got {sublayer!r}")
+    edits = {}
+    for i in resolve_layers(layers, directions.n_layers):
+        v = torch.as_tensor(directions.vector(emotion, i, sublayer))
+        edits[f"blocks.{i}.{SUBLAYERS[sublayer]}"] = _last_token_add(v, alpha, positions)
+    return edits
+
+
+def steer(lm: LanguageModel, prompts: str | Sequence[str], emotion: str, alpha: float = 4.0,
+          layers: int | Iterable[int] | str | None = None, *,
+          directions: EmotionDirections | None = None, sublayer: str = "mlp",
+          positions: str = "generation", system: str | None = NEUTRAL_SYSTEM,
+          max_new_tokens: int = 48, **generate_kwargs: Any) -> list[str]:
+    """Replies to `prompts` steered towards `emotion` (neutral system prompt by default).
+
+    `directions` default to the model's own (`affectlab.lm.default_directions`).
+    """
+    if directions is None:
+        from affectlab.lm.emotion_control import default_directions
+
+        directions = default_directions(lm)
+    if directions.d_model != lm.d_model or directions.n_layers != lm.n_layers:
+        raise ValueError(f"directions are for {directions.n_layers} layers x d_model "
+                         f"{directions.d_model}, the model has {lm.n_layers} x {lm.d_model}")
+    edits = steering_edits(directions, emotion, alpha, layers, sublayer=sublayer,
+                           positions=positions)
+    return lm.generate(prompts, system=system, max_new_tokens=max_new_tokens, edit=edits,
+                       **generate_kwargs)
