@@ -180,16 +180,39 @@ def group_centred(X: Any, y: Sequence[Hashable], groups: Sequence[Hashable],
     if len(g) != len(y):
         raise ValueError(f"{len(g)} group ids for {len(y)} samples")
     labels = _labels(y, classes)
-    out = np.empty_like(X)
-    for gid in dict.fromkeys(g.tolist()):
-        rows = g == gid
-        means = [X[rows & (y == c)] for c in labels]
-        absent = [c for c, m in zip(labels, means, strict=True) if len(m) == 0]
-        if absent:
-            raise ValueError(f"group {gid!r} has no samples of classes {absent}")
-        centre = np.mean([m.mean(axis=0) for m in means], axis=0)
-        out[rows] = X[rows] - centre
-    return out
+    return X - _group_class_means(X, y, g, labels).mean(axis=1)[_codes(g)[0]]
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes of `values` in order of first appearance."""
+    uniques = list(dict.fromkeys(values.tolist()))
+    index = {u: k for k, u in enumerate(uniques)}
+    return np.fromiter((index[v] for v in values.tolist()), np.int64, len(values)), uniques
+
+
+def _group_class_means(X: np.ndarray, y: np.ndarray, g: np.ndarray,
+                       labels: Sequence[Hashable]) -> np.ndarray:
+    """(n_groups, n_classes, dim) mean of X per (group, class) in one sparse product; every
+    group must hold every class."""
+    from scipy import sparse
+
+    gc, gids = _codes(g)
+    lab = {c: k for k, c in enumerate(labels)}
+    keep = np.fromiter((v in lab for v in y.tolist()), bool, len(y))
+    cc = np.fromiter((lab.get(v, 0) for v in y.tolist()), np.int64, len(y))
+    cell = gc * len(labels) + cc
+    n_cells = len(gids) * len(labels)
+    onehot = sparse.csr_matrix((keep.astype(np.float64), (cell, np.arange(len(y)))),
+                               shape=(n_cells, len(y)))
+    counts = np.asarray(onehot.sum(axis=1)).ravel()
+    empty = np.flatnonzero(counts == 0)
+    if len(empty):
+        k = int(empty[0])
+        absent = [labels[j] for j in range(len(labels)) if counts[(k // len(labels)) *
+                                                                  len(labels) + j] == 0]
+        raise ValueError(f"group {gids[k // len(labels)]!r} has no samples of classes {absent}")
+    means = (onehot @ X) / counts[:, None]
+    return means.reshape(len(gids), len(labels), X.shape[1])
 
 
 def centroid_directions(X: Any, y: Sequence[Hashable], groups: Sequence[Hashable] | None = None,
@@ -236,13 +259,9 @@ def direction_stability(X: Any, y: Sequence[Hashable], groups: Sequence[Hashable
     labels = _labels(y, classes)
 
     def score(labels_y: np.ndarray) -> dict[Hashable, float]:
-        Z = group_centred(X, labels_y, g, labels)
-        out = {}
-        for c in labels:
-            per_group = [Z[(g == gid) & (labels_y == c)].mean(axis=0)
-                         for gid in dict.fromkeys(g[labels_y == c].tolist())]
-            out[c] = _mean_pairwise_cosine(np.stack(per_group))
-        return out
+        means = _group_class_means(X, labels_y, g, labels)  # (groups, classes, dim)
+        centred = means - means.mean(axis=1, keepdims=True)
+        return {c: _mean_pairwise_cosine(centred[:, k]) for k, c in enumerate(labels)}
 
     real = score(y)
     rng = np.random.default_rng(seed)

@@ -252,3 +252,21 @@ def test_load_from_path(tmp_path: Path) -> None:
 def test_load_rejects_malformed(tmp_path: Path, data: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         load_scenarios(_write(tmp_path, data))
+
+
+def test_prefill_elicitation_opens_the_reply_in_the_emotion():
+    from affectlab.lm.scenarios import EMOTION_OPENERS
+
+    scenarios = load_scenarios()[:4]
+    got = build_items(scenarios, elicitation="prefill")
+    assert len(got) == 4 * 3 * 6
+    assert {it.system for it in got} == {NEUTRAL_SYSTEM}
+    for it in got:
+        assert it.prefill in EMOTION_OPENERS[it.emotion]
+    # openers are taken in turn by scenario, so no single wording defines an emotion
+    assert len({it.prefill for it in got if it.emotion == "fear"}) == 3
+    assert all(it.prefill == "" for it in build_items(scenarios))
+    with pytest.raises(ValueError, match="elicitation"):
+        build_items(scenarios, elicitation="hypnosis")
+    with pytest.raises(ValueError, match="no reply openers"):
+        build_items(scenarios, ["ennui"], elicitation="prefill")

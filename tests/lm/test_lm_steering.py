@@ -115,7 +115,7 @@ def test_alpha_must_be_finite(alpha):
 def test_layers_are_checked_and_parsed():
     assert resolve_layers("1-3,5", 6) == [1, 2, 3, 5]
     assert resolve_layers(-1, 6) == [5]
-    assert resolve_layers(None, 30) == list(range(12, 22))
+    assert resolve_layers(None, 30) == list(range(16, 26))
     with pytest.raises(ValueError, match="out of range"):
         resolve_layers([7], 6)
     with pytest.raises(ValueError, match="out of range"):
@@ -139,3 +139,18 @@ def test_directions_for_another_model_are_refused(lm, dirs):
     other = EmotionDirections(np.ones((2, 2, 3, 32)), list(SYSTEMS))
     with pytest.raises(ValueError, match="layers"):
         steer(lm, ["hello"], "joy", 1.0, [0], directions=other)
+
+
+def test_prefill_is_appended_after_the_generation_prompt(lm):
+    plain = lm.format(["my dog is home"], chat=True, system="hello")[0]
+    assert lm.format(["my dog is home"], chat=True, system="hello", prefill="i am so sad")[0] \
+        == plain + "i am so sad"
+    two = lm.format(["hello", "my dog"], chat=True, prefill=["a", "b"])
+    assert two[0].endswith("a") and two[1].endswith("b")
+    with pytest.raises(ValueError, match="prefills"):
+        lm.format(["hello"], chat=True, prefill=["a", "b"])
+    its = [SevItem("s0", "home", "positive", "joy", "my dog is home", "hello", " i am so happy")]
+    got = last_token_states(lm, its, ["blocks.0.resid_post"], progress=False)
+    _, cache = lm.run_with_cache([plain + " i am so happy"], ["blocks.0.resid_post"])
+    assert np.allclose(got["blocks.0.resid_post"][0], cache["blocks.0.resid_post"][0, -1],
+                       atol=1e-5)

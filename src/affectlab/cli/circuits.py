@@ -35,10 +35,11 @@ def _replies(prompts: list[str], replies: list[str], as_json: bool, **info: Any)
 def steer_command(
     prompts: Annotated[list[str], typer.Argument(help="Prompts (user turns).")],
     emotion: Annotated[str, _EMOTION] = "happiness",
-    alpha: Annotated[float, typer.Option(help="Strength, in units of the residual's RMS.")
-                     ] = 4.0,
+    alpha: Annotated[float, typer.Option(help="Strength per layer, in units of the residual's "
+                                              "RMS.")] = 1.0,
     layers: Annotated[str | None, typer.Option(help="Layers to steer, e.g. '12-21' or '5,7' "
-                                                    "(default: the middle third).")] = None,
+                                                    "(default: a third of the model from 53% "
+                                                    "depth).")] = None,
     sublayer: Annotated[str, typer.Option(help="mlp (after the MLP) or attn (after "
                                                "attention).")] = "mlp",
     positions: Annotated[str, typer.Option(help="generation (last prompt token and every new "
@@ -74,7 +75,7 @@ def modulate_command(
     prompts: Annotated[list[str], typer.Argument(help="Prompts (user turns).")],
     emotion: Annotated[str, _EMOTION] = "happiness",
     strength: Annotated[float, typer.Option(help="Scale of the injected difference vectors.")
-                        ] = 1.0,
+                        ] = 4.0,
     weighting: Annotated[str, typer.Option(help="importance (weight each sublayer by its "
                                                 "importance) or none.")] = "importance",
     circuit: Annotated[Path | None, typer.Option(help="Folder of a saved circuit (default: the "
@@ -105,6 +106,7 @@ def _summary(directions: Any, circuit: Any, top: int) -> dict[str, Any]:
     stab = directions.stability
     return {
         "model": directions.meta.get("model"), "n_layers": directions.n_layers,
+        "elicitation": directions.meta.get("elicitation"),
         "emotions": directions.emotions, "n_prompts": directions.meta.get("n_prompts"),
         "stability": {sub: {"mean": v["mean"], "shuffled_mean": v["shuffled_mean"]}
                       for sub, v in stab.items()},
@@ -124,6 +126,9 @@ def discover_command(
     model: Annotated[str, _MODEL] = "smollm2",
     out: Annotated[Path | None, typer.Option(help="Folder for directions and circuit (default "
                                                   "out/circuits-<model>).")] = None,
+    elicitation: Annotated[str, typer.Option(help="system (the emotion asked for in the system "
+                                                  "prompt, as the paper) or prefill (the reply "
+                                                  "begins in the emotion).")] = "system",
     n_neurons: Annotated[int, typer.Option(help="Neurons per emotion circuit.")] = 240,
     n_heads: Annotated[int, typer.Option(help="Heads per emotion circuit.")] = 80,
     max_scenarios: Annotated[int | None, typer.Option(help="Use only the first N training "
@@ -145,7 +150,8 @@ def discover_command(
             if max_scenarios < 1:
                 raise ValueError("max_scenarios must be at least 1")
             train = train[:max_scenarios]
-        directions, circuit = discover_circuits(lm, train, n_neurons=n_neurons,
+        directions, circuit = discover_circuits(lm, train, elicitation=elicitation,
+                                                n_neurons=n_neurons,
                                                 n_heads=n_heads, progress=not as_json)
         folder = out or Path("out") / f"circuits-{Path(str(model)).name}"
         directions.save(folder)
@@ -175,14 +181,17 @@ def evaluate_command(
     model: Annotated[str, _MODEL] = "smollm2",
     circuit: Annotated[Path | None, typer.Option(help="Folder with saved directions and circuit "
                                                       "(default: the model's own).")] = None,
-    alpha: Annotated[float, typer.Option(help="Steering strength.")] = 4.0,
-    layers: Annotated[str | None, typer.Option(help="Steered layers (default: middle third).")
-                      ] = None,
-    strength: Annotated[float, typer.Option(help="Circuit modulation strength.")] = 1.0,
+    alpha: Annotated[float, typer.Option(help="Steering strength.")] = 1.0,
+    layers: Annotated[str | None, typer.Option(help="Steered layers (default: a third of the "
+                                                    "model from 53% depth).")] = None,
+    strength: Annotated[float, typer.Option(help="Circuit modulation strength.")] = 4.0,
     max_scenarios: Annotated[int | None, typer.Option(help="Use only the first N held-out "
                                                            "scenarios.")] = None,
     validate: Annotated[bool, typer.Option(help="Also run the ablation/enhancement "
                                                 "validation.")] = False,
+    validate_scenarios: Annotated[int, typer.Option(help="Held-out scenarios used by the "
+                                                         "validation.")] = 8,
+    max_new_tokens: Annotated[int, typer.Option(help="Reply length (greedy).")] = 48,
     out: Annotated[Path | None, typer.Option(help="Folder for the report, figure and resumable "
                                                   "replies (default out/emotion-control).")
                    ] = None,
@@ -210,13 +219,15 @@ def evaluate_command(
         folder = out or Path("out") / "emotion-control"
         report = emotion_control(lm, test, directions=dirs, circuit=circ, alpha=alpha,
                                  layers=layers, strength=strength, run_dir=folder / "replies",
+                                 generation={"max_new_tokens": max_new_tokens},
                                  progress=not as_json)
         if validate:
             from affectlab.lm.emotion_control import default_circuit
 
             report["validation"] = validate_components(
-                lm, circ or default_circuit(lm), test, run_dir=folder / "replies",
-                progress=not as_json)
+                lm, circ or default_circuit(lm), test[:max(1, validate_scenarios)],
+                strength=strength, run_dir=folder / "replies",
+                generation={"max_new_tokens": max_new_tokens}, progress=not as_json)
         report["plot"] = str(plot_control(report, folder / "emotion_control.png"))
         report["report"] = str(write_json(report, folder / "emotion_control.json"))
     except _errors() as err:

@@ -34,6 +34,7 @@ from affectlab.lm.emotion_directions import (
     SUBLAYERS,
     EmotionDirections,
     _group_ids,
+    direction_meta,
     directions_from_states,
     last_token_states,
 )
@@ -315,22 +316,21 @@ def build_circuit(stats: CircuitStats, importance: np.ndarray, *, n_neurons: int
 
 
 def discover_circuits(lm: LanguageModel, scenarios: Iterable[Scenario], *,
-                      emotions: Sequence[str] = EMOTIONS, n_neurons: int = 240,
-                      n_heads: int = 80, n_importance_prompts: int = 24,
+                      emotions: Sequence[str] = EMOTIONS, elicitation: str = "system",
+                      n_neurons: int = 240, n_heads: int = 80, n_importance_prompts: int = 24,
                       batch_size: int = 32, progress: bool = True
                       ) -> tuple[EmotionDirections, EmotionCircuit]:
-    """Directions and circuits from one pass over the SEV prompts (each emotion's system prompt),
-    plus the sublayer interventions on `n_importance_prompts` prompts under a neutral one."""
+    """Directions and circuits from one pass over the SEV prompts (the emotion elicited by the
+    system prompt, or by a reply opener with ``elicitation="prefill"``), plus the sublayer
+    interventions on `n_importance_prompts` prompts under a neutral system prompt."""
     scenarios = list(scenarios)
-    items = build_items(scenarios, emotions)
+    items = build_items(scenarios, emotions, elicitation=elicitation)
     L = lm.n_layers
     sites = [f"blocks.{i}.{p}" for i in range(L)
              for p in ("resid_mid", "resid_post", "mlp.act", "attn.head_in")]
     states = last_token_states(lm, items, sites, batch_size=batch_size, progress=progress)
     vectors, stability = directions_from_states(states, items, L, emotions)
-    meta = {"model": lm.name, "fingerprint": lm.fingerprint, "n_scenarios": len(scenarios),
-            "n_prompts": len(items), "position": "last prompt token (chat template, generation "
-            "prompt included)", "scenarios": sorted(s.id for s in scenarios)}
+    meta = direction_meta(lm, scenarios, items, elicitation)
     directions = EmotionDirections(vectors, list(emotions), list(SUBLAYERS), stability, meta)
     stats = circuit_stats(lm, states, items, directions)
     del states
@@ -340,6 +340,7 @@ def discover_circuits(lm: LanguageModel, scenarios: Iterable[Scenario], *,
     importance = sublayer_importance(lm, directions, prompts, stats.sigma, progress=progress)
     circuit = build_circuit(stats, importance, n_neurons=n_neurons, n_heads=n_heads,
                             meta={"model": lm.name, "fingerprint": lm.fingerprint,
+                                  "elicitation": elicitation,
                                   "n_importance_prompts": len(prompts),
                                   "raw_importance": importance.round(5).tolist()})
     return directions, circuit

@@ -157,7 +157,7 @@ def _key(*parts: Any) -> str:
 def emotion_control(lm: LanguageModel, scenarios: Sequence[Scenario] | None = None, *,
                     directions: EmotionDirections | None = None,
                     circuit: EmotionCircuit | None = None, emotions: Sequence[str] = EMOTIONS,
-                    alpha: float = 4.0, layers: Any = None, strength: float = 1.0,
+                    alpha: float = 1.0, layers: Any = None, strength: float = 4.0,
                     weighting: str = "importance",
                     methods: Sequence[str] = ("unsteered", "prompting", "steering", "circuit"),
                     judges: Sequence[str] = ("classifier", "lexicon"),
@@ -204,7 +204,7 @@ def emotion_control(lm: LanguageModel, scenarios: Sequence[Scenario] | None = No
 
 def validate_components(lm: LanguageModel, circuit: EmotionCircuit,
                         scenarios: Sequence[Scenario], *, top_neurons: int = 100,
-                        top_heads: int = 20, strength: float = 1.0, seed: int = 0,
+                        top_heads: int = 20, strength: float = 4.0, seed: int = 0,
                         emotions: Sequence[str] = EMOTIONS, judge: str = "classifier",
                         generation: Mapping[str, Any] | None = None,
                         run_dir: str | os.PathLike[str] | None = None,

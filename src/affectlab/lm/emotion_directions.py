@@ -38,9 +38,9 @@ SUBLAYERS: dict[str, str] = {"attn": "resid_mid", "mlp": "resid_post"}
 
 def last_token_states(lm: LanguageModel, items: Sequence[SevItem], sites: Sequence[str], *,
                       batch_size: int = 32, progress: bool = True) -> dict[str, np.ndarray]:
-    """Activations at the last prompt token (chat-formatted, with the generation prompt) of every
-    item at every site: site -> (n_items, ...) float32. Items sharing a system prompt are batched.
-    """
+    """Activations at the last prompt token (chat-formatted, with the generation prompt and the
+    item's reply prefill, if any) of every item at every site: site -> (n_items, ...) float32.
+    Items sharing a system prompt are batched."""
     if not items:
         raise ValueError("no prompts to read")
     names = [lm.site(s) for s in sites]
@@ -58,7 +58,7 @@ def last_token_states(lm: LanguageModel, items: Sequence[SevItem], sites: Sequen
             for start in range(0, len(rows), batch_size):
                 idx = rows[start:start + batch_size]
                 batch = lm.encode([items[k].user for k in idx], chat=True, system=system,
-                                  padding_side="left")
+                                  padding_side="left", prefill=[items[k].prefill for k in idx])
                 with lm.hooks(read=names, reduce=last) as cache:
                     lm.forward(batch)
                 for name in names:
@@ -192,19 +192,29 @@ def directions_from_states(states: Mapping[str, np.ndarray], items: Sequence[Sev
     return vectors, stability
 
 
+def direction_meta(lm: LanguageModel, scenarios: Sequence[Scenario], items: Sequence[SevItem],
+                   elicitation: str) -> dict[str, Any]:
+    """What a set of directions was computed from (kept with them when saved)."""
+    return {"model": lm.name, "fingerprint": lm.fingerprint, "n_scenarios": len(scenarios),
+            "n_prompts": len(items), "elicitation": elicitation,
+            "position": "last token of the chat-formatted prompt (generation prompt included)"
+                        + (" and the reply opener" if elicitation == "prefill" else ""),
+            "scenarios": sorted(s.id for s in scenarios)}
+
+
 def extract_emotion_directions(lm: LanguageModel, scenarios: Iterable[Scenario], *,
-                               emotions: Sequence[str] = EMOTIONS, batch_size: int = 32,
-                               n_shuffles: int = 3, progress: bool = True) -> EmotionDirections:
-    """Emotion directions at every layer (after attention and after the MLP) from SEV prompts."""
+                               emotions: Sequence[str] = EMOTIONS, elicitation: str = "system",
+                               batch_size: int = 32, n_shuffles: int = 3,
+                               progress: bool = True) -> EmotionDirections:
+    """Emotion directions at every layer (after attention and after the MLP) from SEV prompts,
+    the emotion elicited by the system prompt (the paper) or by a reply opener ("prefill")."""
     scenarios = list(scenarios)
     if len(set(emotions)) < 2:
         raise ValueError("emotion directions need at least two emotions")
-    items = build_items(scenarios, emotions)
+    items = build_items(scenarios, emotions, elicitation=elicitation)
     sites = [f"blocks.{i}.{p}" for i in range(lm.n_layers) for p in SUBLAYERS.values()]
     states = last_token_states(lm, items, sites, batch_size=batch_size, progress=progress)
     vectors, stability = directions_from_states(states, items, lm.n_layers, emotions,
                                                 n_shuffles=n_shuffles)
-    meta = {"model": lm.name, "fingerprint": lm.fingerprint, "n_scenarios": len(scenarios),
-            "n_prompts": len(items), "position": "last prompt token (chat template, generation "
-            "prompt included)", "scenarios": sorted(s.id for s in scenarios)}
+    meta = direction_meta(lm, scenarios, items, elicitation)
     return EmotionDirections(vectors, list(emotions), list(SUBLAYERS), stability, meta)

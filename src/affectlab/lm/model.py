@@ -106,12 +106,21 @@ class LanguageModel:
         return bool(getattr(self.tokenizer, "chat_template", None))
 
     def format(self, texts: str | Iterable[str], *, chat: bool = False, system: str | None = None,
-               add_generation_prompt: bool = True) -> list[str]:
+               add_generation_prompt: bool = True,
+               prefill: str | Sequence[str] | None = None) -> list[str]:
         """Texts as the model will read them: raw, or as a user turn in the chat template.
 
-        `system=None` keeps the template's own default system prompt (if it has one).
+        `system=None` keeps the template's own default system prompt (if it has one). `prefill`
+        (one string, or one per text) is appended: the start of the model's reply.
         """
         items = _as_texts(texts)
+        if prefill is not None:
+            tails = [prefill] * len(items) if isinstance(prefill, str) else list(prefill)
+            if len(tails) != len(items):
+                raise ValueError(f"{len(tails)} prefills for {len(items)} texts")
+            return [t + tail for t, tail in zip(self.format(
+                items, chat=chat, system=system, add_generation_prompt=add_generation_prompt),
+                tails, strict=True)]
         if not chat:
             if system is not None:
                 raise ValueError("a system prompt needs chat=True")
@@ -128,13 +137,14 @@ class LanguageModel:
         return out
 
     def encode(self, texts: str | Iterable[str], *, chat: bool = False, system: str | None = None,
-               padding_side: str = "right", max_length: int | None = None) -> Any:
+               padding_side: str = "right", max_length: int | None = None,
+               prefill: str | Sequence[str] | None = None) -> Any:
         """Tokenised batch (input_ids, attention_mask) on the model's device.
 
         Inputs longer than `max_length` keep their end (where the last-token reading and the
         generation prompt are) and a warning says how many were cut. Empty inputs are an error.
         """
-        formatted = self.format(texts, chat=chat, system=system)
+        formatted = self.format(texts, chat=chat, system=system, prefill=prefill)
         empty = [i for i, t in enumerate(formatted) if not t.strip()]
         if empty:
             raise ValueError(f"empty text at positions {empty[:10]}: a language model needs at "

@@ -152,7 +152,7 @@ def merge_edits(*parts: dict[str, Edit]) -> dict[str, Edit]:
 
 
 
-def modulate(lm: LanguageModel, prompts: str | Sequence[str], emotion: str, strength: float = 1.0,
+def modulate(lm: LanguageModel, prompts: str | Sequence[str], emotion: str, strength: float = 4.0,
              *, circuit: EmotionCircuit | None = None, weighting: str = "importance",
              system: str | None = NEUTRAL_SYSTEM, max_new_tokens: int = 48,
              **generate_kwargs: Any) -> list[str]:

@@ -34,6 +34,27 @@ VALENCES = ("positive", "neutral", "negative")
 EMOTION_SYSTEM = "Always reply in {emotion}.\nKeep the reply to at most two sentences."
 NEUTRAL_SYSTEM = "Keep the reply to at most two sentences."
 
+#: How an emotion is elicited: by the system prompt (as the paper), or by the opening of the
+#: model's own reply ("prefill": the reply already begins in that emotion, neutral system prompt).
+ELICITATIONS = ("system", "prefill")
+
+#: Reply openers for prefill elicitation, three per emotion, used in turn across scenarios so no
+#: single wording defines an emotion. Written for affectlab.
+EMOTION_OPENERS: dict[str, tuple[str, ...]] = {
+    "anger": ("That makes me absolutely furious.", "Honestly, this is outrageous and I am livid.",
+              "Ugh, this makes my blood boil with rage."),
+    "sadness": ("That is so sad, it breaks my heart.", "Oh, this makes me feel so sad and low.",
+                "I feel deeply sorrowful hearing this."),
+    "happiness": ("That is wonderful, I am so happy.", "Oh, what a joy, this makes me so glad.",
+                  "Yay, this is delightful news and I am thrilled."),
+    "fear": ("Oh no, that is terrifying and I am scared.", "This frightens me, I feel so afraid.",
+             "I am trembling, this is really scary."),
+    "surprise": ("Wow, I did not see that coming at all.", "Whoa, that is truly astonishing.",
+                 "No way, what a shock, I am amazed."),
+    "disgust": ("Ew, that is absolutely disgusting.", "Yuck, that is revolting and gross.",
+                "That is vile, it makes me feel sick."),
+}
+
 _DATA_PACKAGE = "affectlab.lm"
 _DATA_FILE = "data/sev_scenarios.json"
 _SCENARIO_KEYS = ("id", "theme", "setting", "events")
@@ -103,6 +124,7 @@ class SevItem:
     emotion: str | None
     user: str
     system: str
+    prefill: str = ""  # the start of the reply, read after the generation prompt (or "")
 
 
 # --- loading and validation --------------------------------------------------------------------
@@ -193,15 +215,33 @@ def split_scenarios(scenarios: Sequence[Scenario], test_fraction: float = 0.2,
 
 def build_items(scenarios: Iterable[Scenario], emotions: Sequence[str] | None = EMOTIONS,
                 valences: Sequence[str] = VALENCES, *,
-                system: str | None = None) -> list[SevItem]:
+                system: str | None = None, elicitation: str = "system") -> list[SevItem]:
     """One item per (scenario, valence, emotion), in that nesting order.
 
     With `emotions=None`, one item per (scenario, valence) with `emotion=None` and the neutral
     system prompt (or `system`). With emotions, `system` (if given) is a template with
     "{emotion}" replacing EMOTION_SYSTEM; without it only the names in EMOTIONS are accepted.
+    With ``elicitation="prefill"`` the system prompt is neutral and each item's reply begins
+    with one of the emotion's EMOTION_OPENERS (taken in turn by scenario).
     """
     for v in valences:
         _check_valence(v)
+    if elicitation not in ELICITATIONS:
+        raise ValueError(f"unknown elicitation {elicitation!r}; choose from "
+                         f"{', '.join(ELICITATIONS)}")
+    if elicitation == "prefill" and emotions is not None:
+        unknown = [e for e in emotions if e not in EMOTION_OPENERS]
+        if unknown:
+            raise ValueError(f"no reply openers for {unknown}; known emotions: "
+                             f"{', '.join(EMOTION_OPENERS)}")
+        items_p: list[SevItem] = []
+        for k, s in enumerate(scenarios):
+            for v in valences:
+                items_p.extend(SevItem(s.id, s.theme, v, e, s.prompt(v),
+                                       NEUTRAL_SYSTEM if system is None else system,
+                                       EMOTION_OPENERS[e][k % len(EMOTION_OPENERS[e])])
+                               for e in emotions)
+        return items_p
     if emotions is not None:
         systems = {e: (system.format(emotion=e) if system is not None else emotion_system(e))
                    for e in emotions}

@@ -38,10 +38,11 @@ def check_alpha(alpha: Any) -> float:
 
 
 def resolve_layers(layers: int | Iterable[int] | str | None, n_layers: int) -> list[int]:
-    """Layer indices from ints, a range string ("12-21", "12,14,16") or None (the middle third:
-    the paper steers layers 11-20 of Llama-3.2-3B's 28). Negative indices count from the end."""
+    """Layer indices from ints, a range string ("12-21", "12,14,16") or None: a third of the
+    model from 53% depth (16-25 of SmolLM2's 30, chosen on training scenarios; the paper steers
+    11-20 of Llama-3.2-3B's 28). Negative indices count from the end."""
     if layers is None:
-        start = round(n_layers * 0.4)
+        start = math.floor(n_layers * 0.53 + 0.5)
         return list(range(start, min(n_layers, start + max(1, round(n_layers / 3)))))
     if isinstance(layers, str):
         out: list[int] = []
@@ -98,7 +99,7 @@ def steering_edits(directions: EmotionDirections, emotion: str, alpha: float,
     return edits
 
 
-def steer(lm: LanguageModel, prompts: str | Sequence[str], emotion: str, alpha: float = 4.0,
+def steer(lm: LanguageModel, prompts: str | Sequence[str], emotion: str, alpha: float = 1.0,
           layers: int | Iterable[int] | str | None = None, *,
           directions: EmotionDirections | None = None, sublayer: str = "mlp",
           positions: str = "generation", system: str | None = NEUTRAL_SYSTEM,
