@@ -28,8 +28,16 @@ def default_lm():
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("AFFECTLAB_CACHE", str(tmp_path / "cache"))
+def _one_model(default_lm, monkeypatch):
+    """The CLI commands get the already loaded model instead of loading it again."""
+    import affectlab.cli.circuits as cli
+
+    def load(model, allow_download):
+        if model != "smollm2":
+            raise ValueError(f"this test only loads smollm2, not {model!r}")
+        return default_lm
+
+    monkeypatch.setattr(cli, "_load", load)
 
 
 def test_packaged_directions_and_circuit_belong_to_the_default_model(default_lm):

@@ -18,7 +18,6 @@ From SEV prompts read with each emotion's system prompt (last prompt token):
 from __future__ import annotations
 
 import inspect
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ import torch
 
 from affectlab.directions import group_centred
 from affectlab.errors import UnknownNameError
+from affectlab.lm.bundles import load_bundle, save_bundle
 from affectlab.lm.emotion_directions import (
     SUBLAYERS,
     EmotionDirections,
@@ -246,39 +246,19 @@ class EmotionCircuit:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write ``circuit.safetensors`` and ``circuit.json`` into folder `path` (atomic)."""
-        from safetensors.numpy import save_file
-
-        folder = Path(path)
-        folder.mkdir(parents=True, exist_ok=True)
         arrays = {"importance": self.importance, "mlp_delta": self.mlp_delta,
                   "head_delta": self.head_delta, "neuron_contrib": self.neuron_contrib,
                   "head_importance": self.head_importance}
-        tmp = folder / f".circuit.safetensors.tmp-{os.getpid()}"
-        save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in arrays.items()},
-                  str(tmp))
-        os.replace(tmp, folder / "circuit.safetensors")
         info = {"kind": "affectlab.lm.EmotionCircuit", "emotions": self.emotions,
                 "neurons": {e: [list(x) for x in v] for e, v in self.neurons.items()},
                 "heads": {e: [list(x) for x in v] for e, v in self.heads.items()},
                 "meta": self.meta}
-        tmpj = folder / f".circuit.json.tmp-{os.getpid()}"
-        tmpj.write_text(json.dumps(info))
-        os.replace(tmpj, folder / "circuit.json")
-        return folder
+        return save_bundle(path, "circuit", arrays, info)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> EmotionCircuit:
         """Reload a circuit written by `save`."""
-        from safetensors.numpy import load_file
-
-        folder = Path(path)
-        files = folder / "circuit.json", folder / "circuit.safetensors"
-        missing = [str(f) for f in files if not f.is_file()]
-        if missing:
-            raise FileNotFoundError(f"no saved emotion circuit at {folder} (missing "
-                                    f"{', '.join(missing)})")
-        info = json.loads(files[0].read_text())
-        arr = load_file(str(files[1]))
+        info, arr = load_bundle(path, "circuit", "emotion circuit")
         return cls(info["emotions"],
                    {e: [tuple(x) for x in v] for e, v in info["neurons"].items()},
                    {e: [tuple(x) for x in v] for e, v in info["heads"].items()},

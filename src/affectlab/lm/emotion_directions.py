@@ -14,7 +14,6 @@ adds; the per-emotion averages, minus their own mean, normalised, are the direct
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import torch
 
 from affectlab.directions import Direction, centroid_directions, direction_stability
 from affectlab.errors import UnknownNameError
+from affectlab.lm.bundles import load_bundle, save_bundle
 from affectlab.lm.model import LanguageModel, _progress
 from affectlab.lm.scenarios import EMOTIONS, Scenario, SevItem, build_items
 
@@ -134,35 +134,16 @@ class EmotionDirections:
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write ``directions.safetensors`` and ``directions.json`` into folder `path` (atomic)."""
-        from safetensors.numpy import save_file
-
-        folder = Path(path)
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".directions.safetensors.tmp-{os.getpid()}"
-        save_file({"vectors": np.ascontiguousarray(self.vectors)}, str(tmp))
-        os.replace(tmp, folder / "directions.safetensors")
         info = {"kind": "affectlab.lm.EmotionDirections", "emotions": self.emotions,
                 "sublayers": self.sublayers, "stability": self.stability, "meta": self.meta}
-        tmpj = folder / f".directions.json.tmp-{os.getpid()}"
-        tmpj.write_text(json.dumps(info, indent=1))
-        os.replace(tmpj, folder / "directions.json")
-        return folder
+        return save_bundle(path, "directions", {"vectors": self.vectors}, info, indent=1)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> EmotionDirections:
         """Reload directions written by `save`."""
-        from safetensors.numpy import load_file
-
-        folder = Path(path)
-        files = folder / "directions.json", folder / "directions.safetensors"
-        missing = [str(f) for f in files if not f.is_file()]
-        if missing:
-            raise FileNotFoundError(f"no saved emotion directions at {folder} (missing "
-                                    f"{', '.join(missing)})")
-        info = json.loads(files[0].read_text())
-        vectors = load_file(str(files[1]))["vectors"]
-        return cls(vectors, info["emotions"], info["sublayers"], info.get("stability", {}),
-                   info.get("meta", {}))
+        info, arrays = load_bundle(path, "directions", "emotion directions")
+        return cls(arrays["vectors"], info["emotions"], info["sublayers"],
+                   info.get("stability", {}), info.get("meta", {}))
 
 
 load_directions = EmotionDirections.load
