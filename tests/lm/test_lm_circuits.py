@@ -108,6 +108,11 @@ def test_sublayer_importance_with_cached_prefix_equals_full_reruns(lm, setup):
 
     want = (s({f"blocks.{layer}.{point}": add}) - s({})) / (0.5 * stats.sigma[layer, sub])
     assert imp[0, layer, sub] == pytest.approx(want, rel=1e-3, abs=1e-4)
+    # all emotions and several alphas batched together, in chunks, give the same numbers
+    many = sublayer_importance(lm, dirs, prompts, stats.sigma, alphas=(0.5, 0.5), max_rows=4,
+                               system="hello", progress=False)
+    assert many.shape == (3, 3, 2)
+    assert np.allclose(many[0], imp[0], rtol=1e-3, atol=1e-4)
 
 
 def test_allocation_keeps_minimum_cap_and_total():

@@ -3,6 +3,7 @@ through the Python API and the CLI, on one or two scenarios so the suite stays q
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 
@@ -41,7 +42,7 @@ def _one_model(default_lm, monkeypatch):
 
 
 def test_packaged_directions_and_circuit_belong_to_the_default_model(default_lm):
-    from affectlab.lm import emotion_control as ec
+    ec = importlib.import_module("affectlab.lm.emotion_control")
 
     assert ec._artifacts_for(default_lm) == ec.packaged_artifacts()
     dirs = ec.default_directions(default_lm)
@@ -60,7 +61,7 @@ def test_packaged_directions_and_circuit_belong_to_the_default_model(default_lm)
 
 
 def test_directions_from_two_scenarios_agree_with_the_packaged_ones(default_lm):
-    from affectlab.lm import emotion_control as ec
+    ec = importlib.import_module("affectlab.lm.emotion_control")
     from affectlab.lm.emotion_directions import extract_emotion_directions
     from affectlab.lm.scenarios import load_scenarios, split_scenarios
 

@@ -111,57 +111,70 @@ def reference_direction(directions: EmotionDirections, emotion: str,
 def sublayer_importance(lm: LanguageModel, directions: EmotionDirections, prompts: Sequence[str],
                         sigma: np.ndarray, *, emotions: Sequence[str] | None = None,
                         alphas: Sequence[float] = (0.1, 0.3, 0.5, 0.7),
-                        system: str | None = NEUTRAL_SYSTEM,
+                        system: str | None = NEUTRAL_SYSTEM, max_rows: int = 192,
                         progress: bool = True) -> np.ndarray:
     """(E, L, 2) importance ``mean over α of Δs / (α σ)`` of every sublayer for every emotion.
 
-    The prompt minus its last token is run once; each intervention reruns only the last token on
-    the cached keys and values (an edit at the last position cannot change earlier positions).
+    An edit at the last position cannot change earlier ones, so the prompt minus its last token
+    runs once and each intervention reruns only the last token on the cached keys and values.
+    Every (emotion, α) pair is one row of the same batch, so one sublayer costs one forward step.
     """
     emotions = list(emotions or directions.emotions)
-    L = lm.n_layers
+    if not prompts:
+        raise ValueError("sublayer importance needs at least one prompt")
+    L, n_sub = lm.n_layers, len(SUBLAYERS)
+    variants = [(k, a) for k in range(len(emotions)) for a in alphas]
+    V = len(variants)
+    refs = np.stack([reference_direction(directions, e) for e in emotions])  # (E, d)
+    # per (variant, layer, sublayer): the shift direction, sign-aligned with the reference
+    dirs = np.zeros((len(emotions), L, n_sub, refs.shape[1]))
+    for k, e in enumerate(emotions):
+        for i in range(L):
+            for j, sub in enumerate(SUBLAYERS):
+                v = directions.vector(e, i, sub).astype(np.float64)
+                dirs[k, i, j] = v if v @ refs[k] >= 0 else -v
+    kv = "cache" if "cache" in inspect.signature(lm.model.forward).parameters \
+        else "past_key_values"  # transformers 5 renamed the key/value cache argument
     final = f"blocks.{L - 1}.resid_post"
-    batch = lm.encode(list(prompts), chat=True, system=system, padding_side="left")
-    ids, mask = batch["input_ids"], batch["attention_mask"]
-    pos = (mask.cumsum(-1) - 1).clamp(min=0)
-    # transformers 5 names the key/value cache `cache`; earlier versions `past_key_values`
-    kwarg = "cache" if "cache" in inspect.signature(lm.model.forward).parameters \
-        else "past_key_values"
-    prefix = lm.model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1],
-                      position_ids=pos[:, :-1], use_cache=True)
-    cache = prefix[kwarg]
+    total = np.zeros((len(emotions), L, n_sub))
+    per_chunk = max(1, max_rows // V)
+    chunks = [list(prompts[c:c + per_chunk]) for c in range(0, len(prompts), per_chunk)]
+    with _progress(progress, len(chunks) * L * n_sub, "sublayer importance") as bar:
+        for chunk in chunks:
+            batch = lm.encode(chunk, chat=True, system=system, padding_side="left")
+            ids = batch["input_ids"].repeat_interleave(V, dim=0)
+            mask = batch["attention_mask"].repeat_interleave(V, dim=0)
+            pos = (mask.cumsum(-1) - 1).clamp(min=0)
+            cache = lm.model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1],
+                             position_ids=pos[:, :-1], use_cache=True)[kv]
+            rows_k = np.array([variants[r % V][0] for r in range(len(ids))])
+            rows_a = np.array([variants[r % V][1] for r in range(len(ids))])
+            ref_rows = torch.as_tensor(refs[rows_k])
 
-    def final_state(edit: Mapping[str, Any] | None) -> torch.Tensor:
-        with lm.hooks(read=[final], edit=edit or {}) as got:
-            lm.model(input_ids=ids[:, -1:], attention_mask=mask, position_ids=pos[:, -1:],
-                     use_cache=True, **{kwarg: cache})
-        cache.crop(-1)  # drop the last token again (a negative crop removes that many)
-        return got[final][:, -1].double()
+            def score(edit: Mapping[str, Any], cache: Any = cache, ids: Any = ids,
+                      mask: Any = mask, pos: Any = pos, ref_rows: Any = ref_rows) -> np.ndarray:
+                with lm.hooks(read=[final], edit=edit) as got:
+                    lm.model(input_ids=ids[:, -1:], attention_mask=mask,
+                             position_ids=pos[:, -1:], use_cache=True, **{kv: cache})
+                cache.crop(-1)  # drop the last token again (a negative crop removes that many)
+                return (got[final][:, -1].double() * ref_rows).sum(-1).numpy()
 
-    base = final_state(None)
-    out = np.zeros((len(emotions), L, len(SUBLAYERS)))
-    with _progress(progress, len(emotions) * L * len(SUBLAYERS), "sublayer importance") as bar:
-        for k, e in enumerate(emotions):
-            ref = torch.as_tensor(reference_direction(directions, e))
-            s0 = (base @ ref).mean().item()
+            s0 = score({})
             for i in range(L):
-                for j, (sub, point) in enumerate(SUBLAYERS.items()):
-                    v = directions.vector(e, i, sub).astype(np.float64)
-                    v = torch.as_tensor(v if v @ ref.numpy() >= 0 else -v)
-                    vals = []
-                    for a in alphas:
-                        shift = (a * float(sigma[i, j]) * v).to(lm.model.dtype)
+                for j, point in enumerate(SUBLAYERS.values()):
+                    step = rows_a[:, None] * float(sigma[i, j]) * dirs[rows_k, i, j]
+                    shift = torch.as_tensor(step, dtype=lm.model.dtype)
 
-                        def add(x: torch.Tensor, shift: torch.Tensor = shift) -> torch.Tensor:
-                            x = x.clone()
-                            x[:, -1] += shift
-                            return x
+                    def add(x: torch.Tensor, shift: torch.Tensor = shift) -> torch.Tensor:
+                        x = x.clone()
+                        x[:, -1] += shift
+                        return x
 
-                        s = (final_state({f"blocks.{i}.{point}": add}) @ ref).mean().item()
-                        vals.append((s - s0) / (a * float(sigma[i, j])))
-                    out[k, i, j] = float(np.mean(vals))
+                    gain = (score({f"blocks.{i}.{point}": add}) - s0) / \
+                        (rows_a * float(sigma[i, j]))
+                    np.add.at(total[:, i, j], rows_k, gain)
                     bar(1)
-    return out
+    return total / (len(prompts) * len(alphas))
 
 
 def allocate(weights: Sequence[float], total: int, minimum: int = 0,
