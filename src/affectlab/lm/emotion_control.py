@@ -42,8 +42,8 @@ from affectlab.lm.scenarios import (
 )
 from affectlab.lm.steering import steering_edits
 
-__all__ = ["GENERATION", "default_circuit", "default_directions", "emotion_control",
-           "packaged_artifacts", "validate_components"]
+__all__ = ["GENERATION", "condition_replies", "default_circuit", "default_directions",
+           "emotion_control", "packaged_artifacts", "score_replies", "validate_components"]
 
 #: Decoding used by every condition (greedy, as the paper; a mild repetition penalty for all).
 GENERATION: dict[str, Any] = {"max_new_tokens": 48, "repetition_penalty": 1.1}
@@ -106,9 +106,10 @@ def _checkpoint(folder: Path | None, name: str, key: str,
     return result
 
 
-def _generate_condition(lm: LanguageModel, prompts: Sequence[str], emotions: Sequence[str],
-                        condition: Condition, generation: Mapping[str, Any],
-                        progress: bool) -> dict[str, Any]:
+def condition_replies(lm: LanguageModel, prompts: Sequence[str], emotions: Sequence[str],
+                      condition: Condition, generation: Mapping[str, Any],
+                      progress: bool) -> dict[str, Any]:
+    """Replies to every prompt for every emotion under `condition(emotion)` -> (system, edits)."""
     replies, targets = [], []
     plain: dict[str | None, list[str]] = {}  # unedited replies depend on the system prompt only
     for e in emotions:
@@ -125,8 +126,9 @@ def _generate_condition(lm: LanguageModel, prompts: Sequence[str], emotions: Seq
     return {"replies": replies, "targets": targets}
 
 
-def _score(lm: LanguageModel, prompts: Sequence[str], data: Mapping[str, Any],
-           judges: Mapping[str, Judge]) -> dict[str, Any]:
+def score_replies(lm: LanguageModel, prompts: Sequence[str], data: Mapping[str, Any],
+                  judges: Mapping[str, Judge]) -> dict[str, Any]:
+    """Expression accuracy per judge (overall, per emotion, among the emotions) and fluency."""
     replies, targets = list(data["replies"]), list(data["targets"])
     n = len(prompts)
     ppl = reply_perplexity(lm, [prompts[k % n] for k in range(len(replies))], replies,
@@ -190,9 +192,9 @@ def emotion_control(lm: LanguageModel, scenarios: Sequence[Scenario] | None = No
                                                          circuit.meta.get("fingerprint")]}
     for method in methods:
         key = _key(*base, method, settings.get(method), list(emotions))
-        data = _checkpoint(folder, method, key, lambda m=method: _generate_condition(
+        data = _checkpoint(folder, method, key, lambda m=method: condition_replies(
             lm, prompts, emotions, conditions[m], gen, progress))
-        results[method] = {**_score(lm, prompts, data, judge_fns),
+        results[method] = {**score_replies(lm, prompts, data, judge_fns),
                            "examples": [{"target": t, "reply": r} for t, r in
                                         list(zip(data["targets"], data["replies"],
                                                  strict=True))[::max(1, len(prompts))][:12]]}
@@ -233,9 +235,9 @@ def validate_components(lm: LanguageModel, circuit: EmotionCircuit,
     for name, cond in conditions.items():
         key = _key(lm.fingerprint, prompts, gen, name, top_neurons, top_heads, strength, seed,
                    list(emotions), circuit.meta.get("fingerprint"))
-        data = _checkpoint(folder, f"validate_{name}", key, lambda c=cond: _generate_condition(
+        data = _checkpoint(folder, f"validate_{name}", key, lambda c=cond: condition_replies(
             lm, prompts, emotions, c, gen, progress))
-        scored = _score(lm, prompts, data, judge_fn)
+        scored = score_replies(lm, prompts, data, judge_fn)
         out[name] = {"accuracy": scored[judge]["accuracy"],
                      "per_emotion": scored[judge]["per_emotion"],
                      "fluency": scored["fluency"]}
