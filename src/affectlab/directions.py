@@ -147,6 +147,8 @@ def _labels(y: np.ndarray, order: Sequence[Hashable] | None) -> list[Hashable]:
     present = list(dict.fromkeys(y.tolist()))
     if order is None:
         return present
+    if len(set(order)) != len(order):
+        raise ValueError(f"classes must be distinct, got {list(order)}")
     missing = [c for c in order if c not in set(present)]
     if missing:
         raise ValueError(f"no samples for classes {missing}")
@@ -256,6 +258,8 @@ def direction_stability(X: Any, y: Sequence[Hashable], groups: Sequence[Hashable
     """
     X, y = _xy(X, y)
     g = np.asarray(list(groups), dtype=object)
+    if len(g) != len(y):
+        raise ValueError(f"{len(g)} group ids for {len(y)} samples")
     labels = _labels(y, classes)
 
     def score(labels_y: np.ndarray) -> dict[Hashable, float]:

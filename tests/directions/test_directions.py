@@ -116,3 +116,7 @@ def test_zero_direction_has_no_unit_and_dimensions_must_match():
         centroid_directions(np.ones((2, 2)), ["a", "a"])
     with pytest.raises(ValueError, match="NaN"):
         class_means(np.array([[np.nan, 1.0]]), ["a"])
+    with pytest.raises(ValueError, match="distinct"):
+        centroid_directions(np.ones((2, 2)), ["a", "b"], classes=["a", "a", "b"])
+    with pytest.raises(ValueError, match="group ids"):
+        direction_stability(np.ones((2, 2)), ["a", "b"], ["g"])

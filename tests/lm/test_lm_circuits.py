@@ -194,6 +194,40 @@ def test_random_components_match_counts_per_layer_and_avoid_the_circuit(circuit)
     assert random_components(circuit, comps, seed=1) == (rn, rh)
 
 
+def test_default_budgets_fit_a_small_model_and_wrong_shapes_are_refused(lm, setup, tmp_path):
+    *_, stats = setup
+    imp = np.random.default_rng(1).uniform(size=(3, 3, 2))
+    circ = build_circuit(stats, imp)  # 240 neurons, 80 heads asked; 3 layers of 48 and 4
+    assert len(circ.neurons["joy"]) == 144 and len(set(circ.neurons["joy"])) == 144
+    assert len(circ.heads["joy"]) == 12
+    from affectlab.lm.emotion_control import check_fits
+
+    check_fits(lm, circuit=circ)
+    bad = EmotionCircuit(circ.emotions, circ.neurons, circ.heads, circ.importance,
+                         circ.mlp_delta, circ.head_delta.reshape(3, 3, 8, 4),
+                         circ.neuron_contrib, circ.head_importance)
+    with pytest.raises(ValueError, match="circuit is for"):
+        check_fits(lm, circuit=bad)
+    with pytest.raises(ValueError, match="NaN"):
+        build_circuit(stats, np.full((3, 3, 2), np.nan))
+    with pytest.raises(ValueError, match="NaN|finite"):
+        allocate([np.nan, 1.0], total=2)
+
+
+def test_saving_refuses_what_json_cannot_hold_and_leaves_nothing(tmp_path):
+    from affectlab.lm.bundles import load_bundle, save_bundle
+
+    with pytest.raises(ValueError):
+        save_bundle(tmp_path / "b", "x", {"a": np.ones(2)}, {"bad": float("nan")})
+    assert not (tmp_path / "b").exists()  # nothing is written before the JSON is known good
+    save_bundle(tmp_path / "b", "x", {"a": np.ones(2)}, {"ok": 1})
+    info, arrays = load_bundle(tmp_path / "b", "x", "thing")
+    assert info == {"ok": 1} and np.array_equal(arrays["a"], np.ones(2))
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["x.json", "x.safetensors"]
+    with pytest.raises(FileNotFoundError, match="no saved thing"):
+        load_bundle(tmp_path / "c", "x", "thing")
+
+
 def test_merged_edits_apply_in_turn():
     def add1(x):
         return x + 1

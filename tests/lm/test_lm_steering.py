@@ -41,6 +41,19 @@ def dirs(lm):
     return EmotionDirections(vectors, list(SYSTEMS), stability=stability)
 
 
+@pytest.mark.parametrize("family", ["llama", "gpt2"])
+def test_last_token_states_do_not_depend_on_padding(family):
+    """Learned absolute positions (GPT-2) must count from the first real token."""
+    lm = tiny_model(family, n_layers=2)
+    its = [SevItem("s", "home", "neutral", "joy", u, "hello") for u in
+           ("hello", "tell me about my week at work and home", "my dog")]
+    got = last_token_states(lm, its, ["blocks.1.resid_post"], batch_size=3, progress=False)
+    for k, it in enumerate(its):
+        one = last_token_states(lm, [it], ["blocks.1.resid_post"], progress=False)
+        assert np.allclose(got["blocks.1.resid_post"][k], one["blocks.1.resid_post"][0],
+                           atol=1e-4)
+
+
 def test_last_token_states_equal_one_prompt_at_a_time(lm):
     its = items()[:6]
     got = last_token_states(lm, its, ["blocks.1.resid_post"], batch_size=4, progress=False)
@@ -116,6 +129,10 @@ def test_layers_are_checked_and_parsed():
     assert resolve_layers("1-3,5", 6) == [1, 2, 3, 5]
     assert resolve_layers(-1, 6) == [5]
     assert resolve_layers(None, 30) == list(range(16, 26))
+    assert resolve_layers(None, 1) == [0]
+    assert resolve_layers(np.int64(2), 6) == [2] == resolve_layers([np.int64(2)], 6)
+    with pytest.raises(ValueError, match="whole numbers"):
+        resolve_layers([1.5], 6)
     with pytest.raises(ValueError, match="out of range"):
         resolve_layers([7], 6)
     with pytest.raises(ValueError, match="out of range"):

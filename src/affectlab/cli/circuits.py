@@ -213,7 +213,9 @@ def evaluate_command(
         lm = _load(model, allow_download)
         _, test = split_scenarios(load_scenarios())
         if max_scenarios is not None:
-            test = test[:max(1, max_scenarios)]
+            if max_scenarios < 1:
+                raise ValueError("max_scenarios must be at least 1")
+            test = test[:max_scenarios]
         dirs = EmotionDirections.load(circuit) if circuit else None
         circ = EmotionCircuit.load(circuit) if circuit else None
         folder = out or Path("out") / "emotion-control"

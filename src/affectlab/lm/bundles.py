@@ -22,15 +22,22 @@ def save_bundle(folder: str | os.PathLike[str], stem: str, arrays: Mapping[str, 
     """Write `arrays` (as float32) and `info` into `folder`; returns the folder."""
     from safetensors.numpy import save_file
 
+    text = json.dumps(info, indent=indent, allow_nan=False)  # fails before anything is written
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / f".{stem}.safetensors.tmp-{os.getpid()}"
-    save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in arrays.items()},
-              str(tmp))
-    os.replace(tmp, out / f"{stem}.safetensors")
     tmpj = out / f".{stem}.json.tmp-{os.getpid()}"
-    tmpj.write_text(json.dumps(info, indent=indent))
-    os.replace(tmpj, out / f"{stem}.json")
+    try:
+        save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in arrays.items()},
+                  str(tmp))
+        tmpj.write_text(text)
+        # the JSON goes last: a folder with a JSON has the arrays that belong to it, except for
+        # the instant between the two renames
+        os.replace(tmp, out / f"{stem}.safetensors")
+        os.replace(tmpj, out / f"{stem}.json")
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmpj.unlink(missing_ok=True)
     return out
 
 

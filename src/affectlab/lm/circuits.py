@@ -104,7 +104,11 @@ def reference_direction(directions: EmotionDirections, emotion: str,
         for sub in SUBLAYERS:
             v = directions.vector(emotion, i, sub).astype(np.float64)
             total += v if v @ anchor >= 0 else -v
-    return total / np.linalg.norm(total)
+    norm = np.linalg.norm(total)
+    if not np.isfinite(norm) or norm == 0:
+        raise ValueError(f"the directions of {emotion!r} give no reference direction "
+                         "(zero or not finite)")
+    return total / norm
 
 
 @torch.inference_mode()
@@ -149,7 +153,7 @@ def sublayer_importance(lm: LanguageModel, directions: EmotionDirections, prompt
                              position_ids=pos[:, :-1], use_cache=True)[kv]
             rows_k = np.array([variants[r % V][0] for r in range(len(ids))])
             rows_a = np.array([variants[r % V][1] for r in range(len(ids))])
-            ref_rows = torch.as_tensor(refs[rows_k])
+            ref_rows = torch.as_tensor(refs[rows_k], device=lm.device)
 
             def score(edit: Mapping[str, Any], cache: Any = cache, ids: Any = ids,
                       mask: Any = mask, pos: Any = pos, ref_rows: Any = ref_rows) -> np.ndarray:
@@ -157,13 +161,13 @@ def sublayer_importance(lm: LanguageModel, directions: EmotionDirections, prompt
                     lm.model(input_ids=ids[:, -1:], attention_mask=mask,
                              position_ids=pos[:, -1:], use_cache=True, **{kv: cache})
                 cache.crop(-1)  # drop the last token again (a negative crop removes that many)
-                return (got[final][:, -1].double() * ref_rows).sum(-1).numpy()
+                return (got[final][:, -1].double() * ref_rows).sum(-1).cpu().numpy()
 
             s0 = score({})
             for i in range(L):
                 for j, point in enumerate(SUBLAYERS.values()):
                     step = rows_a[:, None] * float(sigma[i, j]) * dirs[rows_k, i, j]
-                    shift = torch.as_tensor(step, dtype=lm.model.dtype)
+                    shift = torch.as_tensor(step, dtype=lm.model.dtype, device=lm.device)
 
                     def add(x: torch.Tensor, shift: torch.Tensor = shift) -> torch.Tensor:
                         x = x.clone()
@@ -181,7 +185,10 @@ def allocate(weights: Sequence[float], total: int, minimum: int = 0,
              cap: int | None = None) -> list[int]:
     """Integer budgets per slot: `minimum` each, the rest in proportion to the (non-negative)
     weights by largest remainder, no slot above `cap`; the budgets sum to `total`."""
-    w = np.clip(np.asarray(weights, dtype=np.float64), 0.0, None)
+    w = np.asarray(weights, dtype=np.float64)
+    if not np.all(np.isfinite(w)):
+        raise ValueError("allocation weights must be finite (is a sublayer importance NaN?)")
+    w = np.clip(w, 0.0, None)
     n = len(w)
     if total < minimum * n:
         raise ValueError(f"budget {total} is below the minimum {minimum} x {n} slots")
@@ -284,19 +291,26 @@ def build_circuit(stats: CircuitStats, importance: np.ndarray, *, n_neurons: int
                   cap_fraction: float = 0.4, meta: Mapping[str, Any] | None = None
                   ) -> EmotionCircuit:
     """Allocate per-layer budgets by sublayer importance and take the top components."""
-    L, _E, _ = stats.neuron_contrib.shape
+    L, _E, d_mlp = stats.neuron_contrib.shape
     H = stats.head_importance.shape[-1]
+    if n_neurons < 1 or n_heads < 1:
+        raise ValueError("a circuit needs at least one neuron and one head")
+    if not np.all(np.isfinite(importance)):
+        raise ValueError("sublayer importance contains NaN or infinite values")
     n_heads = min(n_heads, L * H)
+    n_neurons = min(n_neurons, L * d_mlp)
     norm = importance / np.where(np.abs(importance).sum(axis=(1, 2), keepdims=True) > 0,
                                  np.abs(importance).sum(axis=(1, 2), keepdims=True), 1.0)
     neurons: dict[str, list[tuple[int, int]]] = {}
     heads: dict[str, list[tuple[int, int]]] = {}
     for k, e in enumerate(stats.emotions):
         w = np.clip(norm[k], 0, None)
-        n_per = allocate(w[:, 1], n_neurons, min_neurons,
-                         max(min_neurons, int(np.ceil(cap_fraction * n_neurons))))
-        h_per = allocate(w[:, 0], n_heads, min(min_heads, H),
-                         min(H, max(min_heads, int(np.ceil(cap_fraction * n_heads)))))
+        n_per = allocate(w[:, 1], n_neurons, min(min_neurons, n_neurons // L),
+                         min(d_mlp, max(min_neurons, int(np.ceil(cap_fraction * n_neurons)),
+                                        int(np.ceil(n_neurons / L)))))
+        h_per = allocate(w[:, 0], n_heads, min(min_heads, H, n_heads // L),
+                         min(H, max(min_heads, int(np.ceil(cap_fraction * n_heads)),
+                                    int(np.ceil(n_heads / L)))))
         neurons[e] = [(i, int(j)) for i in range(L)
                       for j in np.argsort(-stats.neuron_contrib[i, k], kind="stable")[:n_per[i]]]
         heads[e] = [(i, int(h)) for i in range(L)
@@ -317,6 +331,8 @@ def discover_circuits(lm: LanguageModel, scenarios: Iterable[Scenario], *,
     system prompt, or by a reply opener with ``elicitation="prefill"``), plus the sublayer
     interventions on `n_importance_prompts` prompts under a neutral system prompt."""
     scenarios = list(scenarios)
+    if n_importance_prompts < 1:
+        raise ValueError("n_importance_prompts must be at least 1")
     items = build_items(scenarios, emotions, elicitation=elicitation)
     L = lm.n_layers
     sites = [f"blocks.{i}.{p}" for i in range(L)

@@ -42,7 +42,7 @@ from affectlab.lm.scenarios import (
 )
 from affectlab.lm.steering import steering_edits
 
-__all__ = ["GENERATION", "condition_replies", "default_circuit", "default_directions",
+__all__ = ["GENERATION", "check_fits", "condition_replies", "default_circuit", "default_directions",
            "emotion_control", "packaged_artifacts", "score_replies", "validate_components"]
 
 #: Decoding used by every condition (greedy, as the paper; a mild repetition penalty for all).
@@ -144,12 +144,42 @@ def score_replies(lm: LanguageModel, prompts: Sequence[str], data: Mapping[str, 
         acc = expression_accuracy(probs, labels, targets)
         emo = [x for x in labels if x != "neutral"]
         sub = probs[:, [labels.index(x) for x in emo]]
+        # a reply with no emotion at all is not the first emotion by default: leave it unjudged
+        sub = np.where((np.nansum(sub, axis=1) > 0)[:, None], sub, np.nan)
         among = expression_accuracy(sub, emo, targets)
         out[name] = {"accuracy": acc["accuracy"], "per_emotion": acc["per_emotion"],
                      "accuracy_among_emotions": among["accuracy"],
                      "per_emotion_among_emotions": among["per_emotion"],
                      "top": acc["top"]}
     return out
+
+
+def _digest(obj: EmotionDirections | EmotionCircuit) -> str:
+    """Content hash of directions or a circuit: saved replies are reused only for the same one."""
+    h = hashlib.sha256()
+    if isinstance(obj, EmotionDirections):
+        h.update(np.ascontiguousarray(obj.vectors).tobytes())
+    else:
+        for arr in (obj.importance, obj.mlp_delta, obj.head_delta):
+            h.update(np.ascontiguousarray(arr, dtype=np.float32).tobytes())
+        h.update(json.dumps([obj.neurons, obj.heads], sort_keys=True, default=list).encode())
+    return h.hexdigest()[:16]
+
+
+def check_fits(lm: LanguageModel, directions: EmotionDirections | None = None,
+               circuit: EmotionCircuit | None = None) -> None:
+    """Refuse directions or a circuit made for a model of another shape."""
+    if directions is not None and (directions.n_layers, directions.d_model) != \
+            (lm.n_layers, lm.d_model):
+        raise ValueError(f"the directions are for {directions.n_layers} layers x d_model "
+                         f"{directions.d_model}; the model has {lm.n_layers} x {lm.d_model}")
+    if circuit is not None:
+        want = (lm.n_layers, lm.d_mlp, lm.n_heads, lm.d_head)
+        got = (circuit.mlp_delta.shape[0], circuit.mlp_delta.shape[-1],
+               *circuit.head_delta.shape[2:])
+        if got != want:
+            raise ValueError(f"the circuit is for layers, neurons, heads, head size {got}; the "
+                             f"model has {want}")
 
 
 def _key(*parts: Any) -> str:
@@ -172,6 +202,7 @@ def emotion_control(lm: LanguageModel, scenarios: Sequence[Scenario] | None = No
         _, scenarios = split_scenarios(load_scenarios())
     directions = directions or default_directions(lm, progress)
     circuit = circuit or default_circuit(lm, progress)
+    check_fits(lm, directions, circuit)
     gen = {**GENERATION, **(generation or {})}
     prompts = [it.user for it in build_items(scenarios, None)]
     folder = Path(run_dir) if run_dir else None
@@ -188,8 +219,8 @@ def emotion_control(lm: LanguageModel, scenarios: Sequence[Scenario] | None = No
     judge_fns = {name: get_judge(name) for name in judges}
     results: dict[str, Any] = {}
     base = [lm.fingerprint, prompts, gen]
-    settings = {"steering": [alpha, layers], "circuit": [strength, weighting,
-                                                         circuit.meta.get("fingerprint")]}
+    settings = {"steering": [alpha, layers, _digest(directions)],
+                "circuit": [strength, weighting, _digest(circuit)]}
     for method in methods:
         key = _key(*base, method, settings.get(method), list(emotions))
         data = _checkpoint(folder, method, key, lambda m=method: condition_replies(
@@ -214,6 +245,7 @@ def validate_components(lm: LanguageModel, circuit: EmotionCircuit,
     """Ablation (zero the emotion's top components under its own prompt: accuracy should fall)
     and enhancement (inject at them under a neutral prompt: accuracy should rise), each against
     the same number of random components per layer."""
+    check_fits(lm, circuit=circuit)
     gen = {**GENERATION, **(generation or {})}
     prompts = [it.user for it in build_items(scenarios, None)]
     folder = Path(run_dir) if run_dir else None
@@ -234,7 +266,7 @@ def validate_components(lm: LanguageModel, circuit: EmotionCircuit,
     out: dict[str, Any] = {}
     for name, cond in conditions.items():
         key = _key(lm.fingerprint, prompts, gen, name, top_neurons, top_heads, strength, seed,
-                   list(emotions), circuit.meta.get("fingerprint"))
+                   list(emotions), _digest(circuit))
         data = _checkpoint(folder, f"validate_{name}", key, lambda c=cond: condition_replies(
             lm, prompts, emotions, c, gen, progress))
         scored = score_replies(lm, prompts, data, judge_fn)

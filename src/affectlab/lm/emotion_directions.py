@@ -59,8 +59,11 @@ def last_token_states(lm: LanguageModel, items: Sequence[SevItem], sites: Sequen
                 idx = rows[start:start + batch_size]
                 batch = lm.encode([items[k].user for k in idx], chat=True, system=system,
                                   padding_side="left", prefill=[items[k].prefill for k in idx])
+                # positions from the mask, as generation counts them (learned absolute
+                # positions, as in GPT-2, would otherwise shift with the padding)
+                pos = (batch["attention_mask"].cumsum(-1) - 1).clamp(min=0)
                 with lm.hooks(read=names, reduce=last) as cache:
-                    lm.forward(batch)
+                    lm.forward(batch, position_ids=pos)
                 for name in names:
                     value = cache[name].numpy()
                     if name not in out:
@@ -149,13 +152,18 @@ class EmotionDirections:
 load_directions = EmotionDirections.load
 
 
+def _rounded(x: float) -> float | None:
+    """4 decimals, or None where undefined (one group has no pairs to compare): JSON-safe."""
+    return None if not np.isfinite(x) else round(float(x), 4)
+
+
 def directions_from_states(states: Mapping[str, np.ndarray], items: Sequence[SevItem],
                            n_layers: int, emotions: Sequence[str], *, n_shuffles: int = 3,
                            seed: int = 0) -> tuple[np.ndarray, dict[str, Any]]:
     """(vectors, stability) from last-token residual states read at every layer and sublayer."""
     y = [it.emotion for it in items]
     groups = _group_ids(items)
-    d = next(iter(states.values())).shape[-1]
+    d = states[f"blocks.0.{SUBLAYERS['mlp']}"].shape[-1]
     vectors = np.zeros((n_layers, len(SUBLAYERS), len(emotions), d), np.float32)
     stability: dict[str, Any] = {s: {"mean": [], "shuffled_mean": [], "per_class": []}
                                  for s in SUBLAYERS}
@@ -166,9 +174,9 @@ def directions_from_states(states: Mapping[str, np.ndarray], items: Sequence[Sev
             vectors[i, j] = np.stack([dirs[e].vector for e in emotions])
             stab = direction_stability(X, y, groups, list(emotions), n_shuffles=n_shuffles,
                                        seed=seed)
-            stability[sub]["mean"].append(round(stab["mean"], 4))
-            stability[sub]["shuffled_mean"].append(round(stab["shuffled_mean"], 4))
-            stability[sub]["per_class"].append({k: round(v, 4)
+            stability[sub]["mean"].append(_rounded(stab["mean"]))
+            stability[sub]["shuffled_mean"].append(_rounded(stab["shuffled_mean"]))
+            stability[sub]["per_class"].append({k: _rounded(v)
                                                 for k, v in stab["per_class"].items()})
     return vectors, stability
 
@@ -190,8 +198,9 @@ def extract_emotion_directions(lm: LanguageModel, scenarios: Iterable[Scenario],
     """Emotion directions at every layer (after attention and after the MLP) from SEV prompts,
     the emotion elicited by the system prompt (the paper) or by a reply opener ("prefill")."""
     scenarios = list(scenarios)
-    if len(set(emotions)) < 2:
-        raise ValueError("emotion directions need at least two emotions")
+    if len(set(emotions)) != len(emotions) or len(emotions) < 2:
+        raise ValueError(f"emotion directions need at least two distinct emotions, got "
+                         f"{list(emotions)}")
     items = build_items(scenarios, emotions, elicitation=elicitation)
     sites = [f"blocks.{i}.{p}" for i in range(lm.n_layers) for p in SUBLAYERS.values()]
     states = last_token_states(lm, items, sites, batch_size=batch_size, progress=progress)

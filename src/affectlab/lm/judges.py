@@ -101,7 +101,7 @@ def expression_accuracy(probs: np.ndarray, labels: Sequence[str],
     if len(probs) != len(targets):
         raise ValueError(f"{len(probs)} judged replies for {len(targets)} targets")
     names = list(labels)
-    want = [EKMAN_OF.get(t, t) for t in targets]
+    want = [t if t in names else EKMAN_OF.get(t, t) for t in targets]
     unknown = sorted({w for w in want if w not in names})
     if unknown:
         raise ValueError(f"targets {unknown} are not judge labels {names}")

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -23,6 +22,7 @@ from affectlab.lm.circuits import EmotionCircuit
 from affectlab.lm.hooks import Edit
 from affectlab.lm.model import LanguageModel
 from affectlab.lm.scenarios import NEUTRAL_SYSTEM
+from affectlab.lm.steering import check_alpha
 
 __all__ = ["WEIGHTINGS", "ablation_edits", "components", "merge_edits", "modulate",
            "modulation_edits", "random_components"]
@@ -44,7 +44,8 @@ def components(circuit: EmotionCircuit, emotion: str, *, top_neurons: int | None
 
 
 def random_components(circuit: EmotionCircuit, comps: Components, seed: int = 0) -> Components:
-    """Random neurons and heads with the same count per layer as `comps` (none of `comps`)."""
+    """Random neurons and heads with the same count per layer as `comps`, none of them in
+    `comps` (fewer where a layer has too few others left: then all that are left)."""
     rng = np.random.default_rng(seed)
     d_mlp = circuit.mlp_delta.shape[-1]
     n_heads = circuit.head_delta.shape[2]
@@ -74,7 +75,7 @@ def _add_last(index: list[int], delta: torch.Tensor) -> Edit:
 
     def edit(x: torch.Tensor) -> torch.Tensor:
         out = x.clone()
-        out[:, -1, idx] += delta.to(x.dtype)
+        out[:, -1, idx.to(x.device)] += delta.to(x.device, x.dtype)
         return out
 
     return edit
@@ -84,8 +85,7 @@ def modulation_edits(circuit: EmotionCircuit, emotion: str, strength: float = 1.
                      weighting: str = "importance", comps: Components | None = None
                      ) -> dict[str, Edit]:
     """Site edits that inject the emotion's difference vectors at its circuit's components."""
-    if not (isinstance(strength, (int, float)) and math.isfinite(strength)):
-        raise ValueError(f"strength must be a finite number, got {strength!r}")
+    strength = check_alpha(strength, "strength")
     if weighting not in WEIGHTINGS:
         raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
     e = circuit.index(emotion)
@@ -112,10 +112,11 @@ def _zero(index: list[int]) -> Edit:
 
     def edit(x: torch.Tensor) -> torch.Tensor:
         out = x.clone()
+        where = idx.to(x.device)
         if x.dim() == 4:  # heads: (batch, pos, head, d_head)
-            out[:, :, idx] = 0.0
+            out[:, :, where] = 0.0
         else:
-            out[..., idx] = 0.0
+            out[..., where] = 0.0
         return out
 
     return edit
@@ -162,10 +163,9 @@ def modulate(lm: LanguageModel, prompts: str | Sequence[str], emotion: str, stre
         from affectlab.lm.emotion_control import default_circuit
 
         circuit = default_circuit(lm)
-    if circuit.mlp_delta.shape[0] != lm.n_layers or circuit.mlp_delta.shape[-1] != lm.d_mlp:
-        raise ValueError(f"the circuit is for {circuit.mlp_delta.shape[0]} layers x "
-                         f"{circuit.mlp_delta.shape[-1]} neurons, the model has "
-                         f"{lm.n_layers} x {lm.d_mlp}")
+    from affectlab.lm.emotion_control import check_fits
+
+    check_fits(lm, circuit=circuit)
     edits = modulation_edits(circuit, emotion, strength, weighting=weighting)
     return lm.generate(prompts, system=system, max_new_tokens=max_new_tokens, edit=edits,
                        **generate_kwargs)

@@ -221,8 +221,9 @@ def build_items(scenarios: Iterable[Scenario], emotions: Sequence[str] | None = 
     With `emotions=None`, one item per (scenario, valence) with `emotion=None` and the neutral
     system prompt (or `system`). With emotions, `system` (if given) is a template with
     "{emotion}" replacing EMOTION_SYSTEM; without it only the names in EMOTIONS are accepted.
-    With ``elicitation="prefill"`` the system prompt is neutral and each item's reply begins
-    with one of the emotion's EMOTION_OPENERS (taken in turn by scenario).
+    With ``elicitation="prefill"`` the system prompt is neutral (or `system`, used as it is, not
+    as a template) and each item's reply begins with one of the emotion's EMOTION_OPENERS (taken
+    in turn by scenario).
     """
     for v in valences:
         _check_valence(v)

@@ -11,6 +11,7 @@ then every generated token; ``"prompt"`` steers the last prompt token only.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -26,14 +27,16 @@ __all__ = ["POSITIONS", "check_alpha", "resolve_layers", "steer", "steering_edit
 POSITIONS = ("generation", "prompt")
 
 
-def check_alpha(alpha: Any) -> float:
-    """A finite real steering strength, or a clear error."""
+def check_alpha(alpha: Any, name: str = "alpha") -> float:
+    """A finite real strength, or a clear error naming it."""
+    if isinstance(alpha, (bool, str)) or alpha is None:
+        raise ValueError(f"{name} must be a finite number, got {alpha!r}")
     try:
         value = float(alpha)
     except (TypeError, ValueError):
-        raise ValueError(f"alpha must be a finite number, got {alpha!r}") from None
+        raise ValueError(f"{name} must be a finite number, got {alpha!r}") from None
     if not math.isfinite(value):
-        raise ValueError(f"alpha must be a finite number, got {alpha!r}")
+        raise ValueError(f"{name} must be a finite number, got {alpha!r}")
     return value
 
 
@@ -42,7 +45,7 @@ def resolve_layers(layers: int | Iterable[int] | str | None, n_layers: int) -> l
     model from 53% depth (16-25 of SmolLM2's 30, chosen on training scenarios; the paper steers
     11-20 of Llama-3.2-3B's 28). Negative indices count from the end."""
     if layers is None:
-        start = math.floor(n_layers * 0.53 + 0.5)
+        start = min(n_layers - 1, math.floor(n_layers * 0.53 + 0.5))
         return list(range(start, min(n_layers, start + max(1, round(n_layers / 3)))))
     if isinstance(layers, str):
         out: list[int] = []
@@ -56,15 +59,15 @@ def resolve_layers(layers: int | Iterable[int] | str | None, n_layers: int) -> l
                 raise ValueError(f"cannot read layers {layers!r}: use e.g. '12-21' or "
                                  "'3,5,7'") from None
         layers = out
-    elif isinstance(layers, int):
+    elif isinstance(layers, numbers.Integral):
         layers = [layers]
     result = []
     for layer in layers:
-        if not isinstance(layer, int) or isinstance(layer, bool) or \
-                not -n_layers <= layer < n_layers:
+        whole = isinstance(layer, numbers.Integral) and not isinstance(layer, bool)
+        if not whole or not -n_layers <= int(layer) < n_layers:
             raise ValueError(f"layer {layer!r} out of range: the model has {n_layers} layers "
-                             f"(0..{n_layers - 1})")
-        result.append(layer % n_layers)
+                             f"(whole numbers 0..{n_layers - 1})")
+        result.append(int(layer) % n_layers)
     if not result:
         raise ValueError("no layers to steer")
     return sorted(set(result))
@@ -77,7 +80,7 @@ def _last_token_add(vector: torch.Tensor, alpha: float, positions: str) -> Edit:
         h = x[:, -1]
         rms = h.float().pow(2).mean(dim=-1, keepdim=True).sqrt().to(x.dtype)
         out = x.clone()
-        out[:, -1] = h + alpha * rms * vector.to(x.dtype)
+        out[:, -1] = h + alpha * rms * vector.to(x.device, x.dtype)
         return out
 
     return edit
@@ -112,9 +115,9 @@ def steer(lm: LanguageModel, prompts: str | Sequence[str], emotion: str, alpha: 
         from affectlab.lm.emotion_control import default_directions
 
         directions = default_directions(lm)
-    if directions.d_model != lm.d_model or directions.n_layers != lm.n_layers:
-        raise ValueError(f"directions are for {directions.n_layers} layers x d_model "
-                         f"{directions.d_model}, the model has {lm.n_layers} x {lm.d_model}")
+    from affectlab.lm.emotion_control import check_fits
+
+    check_fits(lm, directions)
     edits = steering_edits(directions, emotion, alpha, layers, sublayer=sublayer,
                            positions=positions)
     return lm.generate(prompts, system=system, max_new_tokens=max_new_tokens, edit=edits,
