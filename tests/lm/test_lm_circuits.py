@@ -244,3 +244,28 @@ def test_bad_strength_and_weighting_are_refused(circuit):
         modulation_edits(circuit, "joy", float("nan"))
     with pytest.raises(ValueError, match="weighting"):
         modulation_edits(circuit, "joy", 1.0, weighting="loud")
+
+
+def test_validation_runs_every_condition_and_resumes(lm, circuit, tmp_path):
+    from affectlab.lm.emotion_control import validate_components
+    from affectlab.lm.scenarios import load_scenarios
+
+    named = EmotionCircuit(["anger", "sadness", "fear"], *[
+        {new: getattr(circuit, f)[old] for new, old in zip(
+            ["anger", "sadness", "fear"], circuit.emotions, strict=True)}
+        for f in ("neurons", "heads")], circuit.importance, circuit.mlp_delta,
+        circuit.head_delta, circuit.neuron_contrib, circuit.head_importance)
+    args = {"top_neurons": 3, "top_heads": 1, "emotions": ["anger", "sadness", "fear"],
+                "judge": "lexicon", "generation": {"max_new_tokens": 3}, "run_dir": tmp_path,
+                "progress": False}
+    got = validate_components(lm, named, load_scenarios()[:1], **args)
+    assert set(got["conditions"]) == {"prompted", "ablate_top", "ablate_random", "neutral",
+                                      "enhance_top", "enhance_random"}
+    for cond in got["conditions"].values():
+        assert 0.0 <= cond["accuracy"] <= 1.0
+    assert got["n_prompts"] == 3
+    stamps = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("validate_*.json")}
+    assert len(stamps) == 6
+    again = validate_components(lm, named, load_scenarios()[:1], **args)
+    assert again == got
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("validate_*.json")} == stamps

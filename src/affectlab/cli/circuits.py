@@ -254,4 +254,15 @@ def evaluate_command(
                       f"{r['fluency']['perplexity_median']:.1f}",
                       f"{r['fluency']['repetition_rate']:.3f}")
     console.print(table)
+    if "validation" in report:
+        val = report["validation"]
+        vt = Table(title=f"Validation: top {val['top_neurons']} neurons and {val['top_heads']} "
+                         "heads against random ones")
+        vt.add_column("condition")
+        vt.add_column("accuracy", justify="right")
+        vt.add_column("perplexity", justify="right")
+        for name, row in val["conditions"].items():
+            vt.add_row(name, f"{row['accuracy']:.3f}",
+                       f"{row['fluency']['perplexity_median']:.1f}")
+        console.print(vt)
     console.print(f"report {report['report']}, figure {report['plot']}")
