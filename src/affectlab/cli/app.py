@@ -11,6 +11,7 @@ from affectlab.cli import circuits as _circuits
 from affectlab.cli import datasets as _datasets
 from affectlab.cli import lm as _lm
 from affectlab.cli import ontology as _ontology
+from affectlab.cli import speech as _speech
 from affectlab.cli import text as _text
 from affectlab.cli.analyze import analyze_command as _analyze
 from affectlab.cli.demo import demo as _demo
@@ -42,7 +43,9 @@ app.add_typer(_datasets.app, name="datasets")
 app.add_typer(_text.app, name="text")
 app.add_typer(_lm.app, name="lm")
 app.add_typer(_circuits.app, name="circuits")
+app.add_typer(_speech.app, name="speech")
 app.command("probe")(_lm.probe_command)
 app.command("steer")(_circuits.steer_command)
 app.command("analyze")(_analyze)
+app.command("analyze-audio")(_speech.analyze_audio_command)
 app.command("demo")(_demo)

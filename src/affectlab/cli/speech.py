@@ -1,0 +1,158 @@
+"""`affectlab analyze-audio` and `affectlab speech train|evaluate`: emotion from speech."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from affectlab.cli._output import console, emit_json, err_console, fail
+from affectlab.errors import UnknownNameError
+
+app = typer.Typer(help="Speech emotion: train and evaluate acoustic models.",
+                  no_args_is_help=True)
+
+_CORPUS_HELP = "EmoDB folder (default: AFFECTLAB_DATA or ../shared/data)."
+
+
+def analyze_audio_command(
+    source: Annotated[Path, typer.Argument(help="A sound file or a directory of them.",
+                                           show_default=False)],
+    scheme: Annotated[str | None, typer.Option(
+        "--scheme", "-s", help="Label scheme of the answer: emodb7 (default), ekman7, "
+        "plutchik8, ...")] = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", "-m", help="A saved speech model folder (default: the shipped one).")] = None,
+    speakers: Annotated[str | None, typer.Option(
+        "--speakers", help="Normalise per speaker: 'folder' (one speaker per folder) or a "
+        "regex whose first group picks the speaker from the file name.")] = None,
+    vad: Annotated[bool, typer.Option("--vad/--no-vad",
+                                      help="Trim leading/trailing non-speech first.")] = True,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the results to a .json or .jsonl file (resumable).")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Labels shown per file in the table.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Emotion probabilities, the top label, and valence/arousal per sound file."""
+    from affectlab.speech.analyze import analyze_audio
+    from affectlab.speech.features import MissingBackendError
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = analyze_audio(source, scheme, model=model, vad=vad, speakers=speakers,
+                                    output=output, progress=not as_json)
+        for w in caught:
+            err_console.print(f"[yellow]warning:[/] {w.message}", highlight=False)
+    except (UnknownNameError, FileNotFoundError, MissingBackendError, ValueError,
+            TypeError) as err:
+        fail(str(err), as_json=as_json)
+    if as_json:
+        emit_json(results)
+        return
+    _table(results, top)
+
+
+def _table(results: list[dict[str, Any]], top: int) -> None:
+    table = Table(show_lines=False)
+    for col in ("file", "status", "top labels", "valence", "arousal", "flags"):
+        table.add_column(col)
+    for r in results:
+        probs = sorted(r["probs"].items(), key=lambda kv: -kv[1])[:top]
+        table.add_row(Path(r["file"]).name, r["status"],
+                      ", ".join(f"{k} {v:.2f}" for k, v in probs),
+                      _fmt(r["valence"]), _fmt(r["arousal"]), ", ".join(r["flags"]))
+    console.print(table)
+
+
+def _fmt(x: float | None) -> str:
+    return "" if x is None else f"{x:+.2f}"
+
+
+def _corpus(path: Path | None) -> Any:
+    from affectlab.datasets import load_emodb
+
+    return load_emodb(path)
+
+
+@app.command("evaluate")
+def evaluate_command(
+    features: Annotated[str, typer.Option(
+        "--features", "-f", help="Feature sets joined by '+': egemaps, compare, logmel.")
+    ] = "egemaps",
+    C: Annotated[list[float] | None, typer.Option(
+        "--C", help="Regularisation; give it several times to choose inside each fold.")
+    ] = None,
+    head: Annotated[str, typer.Option(
+        help="'speaker' (test speaker normalised with its own statistics), 'global', or "
+        "'both'.")] = "both",
+    vad: Annotated[bool, typer.Option("--vad/--no-vad", help="Trim non-speech first.")] = False,
+    corpus: Annotated[Path | None, typer.Option(help=_CORPUS_HELP)] = None,
+    cache: Annotated[Path | None, typer.Option(help="Feature cache folder.")] = None,
+    plot: Annotated[Path | None, typer.Option(
+        help="Save the confusion matrix PNG here (of the first head).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Leave-one-speaker-out UAR and WA on EmoDB, the field's protocol."""
+    from affectlab.speech.classifier import parse_features
+    from affectlab.speech.evaluation import loso_evaluate, plot_confusion
+    from affectlab.speech.features import MissingBackendError
+    from affectlab.speech.training import corpus_features
+
+    heads = ["speaker", "global"] if head == "both" else [head]
+    try:
+        kinds = parse_features(features)
+        df = _corpus(corpus)
+        X = corpus_features(df, kinds, vad=vad, cache=cache, progress=not as_json)
+        out = {"corpus": "emodb", "features": "+".join(kinds), "n": len(df), "vad": vad,
+               "protocol": "leave-one-speaker-out", "results": []}
+        for i, h in enumerate(heads):
+            res = loso_evaluate(X, df["labels"], df["subject"], features=kinds,
+                                C=C or [0.1], head=h, progress=not as_json)
+            out["results"].append(res.summary())
+            if plot is not None and i == 0:
+                plot_confusion(res, plot, title=f"EmoDB LOSO, {'+'.join(kinds)} ({h}): "
+                               f"UAR {res.uar:.3f}")
+    except (UnknownNameError, FileNotFoundError, MissingBackendError, ValueError) as err:
+        fail(str(err), as_json=as_json)
+    if as_json:
+        emit_json(out)
+        return
+    table = Table(title=f"EmoDB leave-one-speaker-out, {out['features']}")
+    for col in ("head", "UAR", "WA", "chosen C"):
+        table.add_column(col)
+    for r in out["results"]:
+        table.add_row(r["head"], f"{r['uar']:.3f}", f"{r['wa']:.3f}",
+                      ", ".join(sorted({str(c) for c in r["chosen_C"].values()})))
+    console.print(table)
+
+
+@app.command("train")
+def train_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the saved model.")],
+    features: Annotated[str, typer.Option("--features", "-f",
+                                          help="Feature sets joined by '+'.")] = "egemaps+logmel",
+    C: Annotated[float, typer.Option("--C", help="Regularisation.")] = 0.1,
+    vad: Annotated[bool, typer.Option("--vad/--no-vad", help="Trim non-speech first.")] = True,
+    corpus: Annotated[Path | None, typer.Option(help=_CORPUS_HELP)] = None,
+    cache: Annotated[Path | None, typer.Option(help="Feature cache folder.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Train a speech emotion model on all of EmoDB and save it (with its LOSO scores)."""
+    from affectlab.speech.features import MissingBackendError
+    from affectlab.speech.training import train_emodb
+
+    try:
+        path, summary = train_emodb(out, features=features, C=C, vad=vad, corpus=corpus,
+                                    cache=cache, progress=not as_json)
+    except (UnknownNameError, FileNotFoundError, MissingBackendError, ValueError) as err:
+        fail(str(err), as_json=as_json)
+    if as_json:
+        emit_json({"model": str(path), **summary})
+        return
+    console.print(f"saved {path}: LOSO UAR speaker {summary['loso']['speaker']['uar']:.3f}, "
+                  f"global {summary['loso']['global']['uar']:.3f}")

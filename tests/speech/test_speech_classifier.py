@@ -1,0 +1,141 @@
+"""SpeechEmotionClassifier and leave-one-speaker-out evaluation on synthetic and real features."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from affectlab import metrics
+from affectlab.errors import UnknownNameError
+from affectlab.speech.classifier import SpeechEmotionClassifier, speaker_standardise
+from affectlab.speech.evaluation import loso_evaluate, plot_confusion
+
+LABELS = ["anger", "sadness", "neutral"]
+
+
+def voices(n_speakers: int = 6, per_class: int = 12, offset: float = 4.0, seed: int = 0):
+    """Class means on a small spread, each speaker shifted by a large voice offset: only
+    per-speaker normalisation separates the classes well."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 1.0, (len(LABELS), 8))
+    X, y, s = [], [], []
+    for k in range(n_speakers):
+        voice = rng.normal(0, offset, 8)
+        for c, label in enumerate(LABELS):
+            X.append(voice + centres[c] + 0.4 * rng.standard_normal((per_class, 8)))
+            y += [label] * per_class
+            s += [f"s{k}"] * per_class
+    return np.vstack(X), y, s
+
+
+def test_speaker_standardise_zscores_within_each_speaker():
+    X, _, s = voices()
+    Z = speaker_standardise(X, s)
+    for k in set(s):
+        m = np.asarray(s) == k
+        assert np.allclose(Z[m].mean(0), 0, atol=1e-9) and np.allclose(Z[m].std(0), 1)
+    const = speaker_standardise(np.ones((4, 2)), ["a"] * 4)
+    assert np.allclose(const, 0)
+
+
+def test_probabilities_in_the_scheme_order_and_sum_to_one():
+    X, y, s = voices()
+    clf = SpeechEmotionClassifier("emodb7", "egemaps").fit(X, y, s)
+    assert clf.labels_ == ["anger", "boredom", "disgust", "fear", "happiness", "sadness",
+                           "neutral"]
+    p = clf.predict_proba(X, s)
+    assert p.shape == (len(X), 7) and np.allclose(p.sum(1), 1)
+    assert p[:, [1, 2, 3, 4]].max() < 1e-6  # labels never trained on stay at zero
+    assert clf.score(X, y, s) > 0.9
+
+
+def test_speaker_head_used_only_for_groups_big_enough():
+    X, y, s = voices()
+    clf = SpeechEmotionClassifier("emodb7", "egemaps", min_speaker_utterances=10).fit(X, y, s)
+    heads = clf.heads_for(12, ["a"] * 10 + ["b"] * 2)
+    assert list(heads) == ["speaker"] * 10 + ["global"] * 2
+    assert set(clf.heads_for(5, None)) == {"global"}
+    unfit_spk = SpeechEmotionClassifier("emodb7", "egemaps").fit(X, y)
+    assert set(unfit_spk.heads_for(len(X), s)) == {"global"}
+
+
+def test_speaker_normalisation_wins_when_voices_differ():
+    X, y, s = voices(n_speakers=8)
+    spk = loso_evaluate(X, y, s, features="egemaps", head="speaker")
+    glob = loso_evaluate(X, y, s, features="egemaps", head="global")
+    assert spk.uar > 0.9 and spk.uar > glob.uar + 0.1
+
+
+def test_loso_scores_match_the_metrics_and_never_see_the_test_speaker():
+    X, y, s = voices()
+    res = loso_evaluate(X, y, s, features="egemaps", C=[0.01, 1.0])
+    assert res.uar == pytest.approx(metrics.uar(y, res.predicted))
+    assert res.wa == pytest.approx(metrics.accuracy(y, res.predicted))
+    assert res.confusion().sum() == len(y) and set(res.chosen_C.values()) <= {0.01, 1.0}
+    assert set(res.uar_per_speaker()) == set(s)
+    y2 = list(y)
+    m = [i for i, k in enumerate(s) if k == "s0"]
+    for i in m:  # relabel speaker s0 only: a fold that saw s0 would learn this swap
+        y2[i] = {"anger": "sadness", "sadness": "anger"}.get(y2[i], y2[i])
+    res2 = loso_evaluate(X, y2, s, features="egemaps")
+    s0 = [res2.predicted[i] == y2[i] for i in m]
+    assert np.mean(s0) < 0.5  # a leak of s0 into its own fold would make these right
+
+
+def test_save_load_round_trip(tmp_path):
+    X, y, s = voices()
+    clf = SpeechEmotionClassifier("emodb7", "egemaps", C=0.3).fit(X, y, s)
+    clf.save(tmp_path / "m", metrics={"uar": 1.0})
+    back = SpeechEmotionClassifier.load(tmp_path / "m")
+    assert back.labels_ == clf.labels_ and back.C == 0.3 and back.metrics_ == {"uar": 1.0}
+    assert np.allclose(back.predict_proba(X, s), clf.predict_proba(X, s))
+    assert not list((tmp_path / "m").glob("*.tmp"))
+    with pytest.raises(FileNotFoundError, match="no affectlab speech model"):
+        SpeechEmotionClassifier.load(tmp_path / "nothing")
+
+
+def test_binary_training_gives_logistic_probabilities():
+    X, y, _ = voices()
+    keep = [i for i, v in enumerate(y) if v != "neutral"]
+    clf = SpeechEmotionClassifier("emodb7", "egemaps").fit(X[keep], [y[i] for i in keep])
+    p = clf.predict_proba(X[keep])
+    assert np.allclose(p.sum(1), 1) and p[:, [0, 5]].sum(1).min() > 0.999
+
+
+def test_clear_errors():
+    X, y, s = voices()
+    with pytest.raises(UnknownNameError, match="anger"):
+        SpeechEmotionClassifier("emodb7", "egemaps").fit(X, ["angr"] * len(y))
+    with pytest.raises(ValueError, match="two different"):
+        SpeechEmotionClassifier("emodb7", "egemaps").fit(X, ["anger"] * len(y))
+    clf = SpeechEmotionClassifier("emodb7", "egemaps").fit(X, y)
+    with pytest.raises(ValueError, match="takes 8 features"):
+        clf.predict_proba(X[:, :5])
+    with pytest.raises(RuntimeError, match="not fitted"):
+        SpeechEmotionClassifier().predict_proba(X)
+    with pytest.raises(UnknownNameError):
+        SpeechEmotionClassifier("emodb7", "egemaps+mfc")
+    with pytest.raises(ValueError, match="speaker ids"):
+        loso_evaluate(X, y, s[:-1])
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        clf.predict_proba(bad)
+
+
+def test_confusion_png(tmp_path):
+    X, y, s = voices()
+    res = loso_evaluate(X, y, s, features="egemaps")
+    out = plot_confusion(res, tmp_path / "cm.png")
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_emodb_egemaps_loso_close_to_the_published_anchor(emodb, emodb_egemaps):
+    """eGeMAPS + logistic regression, speaker-normalised, leave-one-speaker-out: the GeMAPS
+    paper reports about 80% UAR; this recipe measures 77.9% (see docs/RESULTS.md)."""
+    res = loso_evaluate(emodb_egemaps, emodb["labels"], emodb["subject"], features="egemaps",
+                        C=0.1, head="speaker")
+    assert res.uar > 0.75 and res.wa > 0.75
+    glob = loso_evaluate(emodb_egemaps, emodb["labels"], emodb["subject"], features="egemaps",
+                         C=0.1, head="global")
+    assert 0.5 < glob.uar < res.uar
