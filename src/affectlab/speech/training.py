@@ -67,6 +67,10 @@ def train_emodb(out: str | os.PathLike[str], *, features: str | Sequence[str] = 
 def _card(path: Path, s: dict[str, Any]) -> None:
     sp, gl = s["loso"]["speaker"], s["loso"]["global"]
     recall = ", ".join(f"{k} {v:.2f}" for k, v in sp["recall"].items())
+    smile = [k for k in s["features"].split("+") if k in ("egemaps", "compare")]
+    licence = (f"the {' and '.join(smile)} features come from openSMILE, which is free for "
+               "research and education only" if smile else
+               "the log-mel features are computed by affectlab itself (no openSMILE)")
     text = f"""# affectlab speech emotion model: {s['features']} on EmoDB
 
 - **What it does**: 7-class speech emotion (EmoDB: anger, boredom, disgust, fear, happiness,
@@ -83,8 +87,7 @@ def _card(path: Path, s: dict[str, Any]) -> None:
   WA {gl['wa']:.3f}. Recall per class (speaker head): {recall}.
 - **Limits**: ten German actors reading ten neutral sentences; expect lower accuracy on
   spontaneous speech, other languages, noisy or telephone audio. Not for decisions about people.
-- **Licences**: EmoDB is free for research; the eGeMAPS features come from openSMILE, which is
-  free for research and education only.
+- **Licences**: EmoDB is free for research; {licence}.
 """
     tmp = path / "MODEL_CARD.md.tmp"
     tmp.write_text(text, encoding="utf-8")
