@@ -31,6 +31,9 @@ _LAZY = {
     "EmotionEditor": "affectlab.speech.editing",
     "intensity_curve": "affectlab.speech.editing",
     "feature_shifts": "affectlab.speech.editing",
+    "make_tokenizer": "affectlab.speech.tokens",
+    "load_tokenizer": "affectlab.speech.tokens",
+    "bag_of_tokens": "affectlab.speech.tokens",
 }
 
 
@@ -51,6 +54,7 @@ __all__ = [
     "SpeechEmotionClassifier",
     "analyze_audio",
     "audio_files",
+    "bag_of_tokens",
     "corpus_features",
     "extract",
     "extract_many",
@@ -59,7 +63,9 @@ __all__ = [
     "frames",
     "intensity_curve",
     "load_audio",
+    "load_tokenizer",
     "loso_evaluate",
+    "make_tokenizer",
     "opensmile_available",
     "plot_confusion",
     "prepare",
