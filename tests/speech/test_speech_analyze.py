@@ -73,23 +73,88 @@ def test_speaker_ids_from_folder_regex_or_list(tmp_path):
         speaker_ids(files, ["p"])
 
 
-def test_output_is_atomic_and_a_killed_run_resumes(wav_dir, small_model, tmp_path):
-    out = tmp_path / "res.jsonl"
-    journal = tmp_path / "res.jsonl.partial.jsonl"
-    first = analyze_audio([wav_dir / "a_good.wav"], model=small_model)[0]
-    # a run killed after one file: its journal line, then half a line
-    rec = {"file": str(wav_dir / "b_good.wav"), "status": "ok", "flags": ["marker"],
-           "seconds": 1.0, "error": None,
-           "features": SpeechEmotionClassifier.load(small_model).featurize(
-               [wav_dir / "a_good.wav"])[0].tolist()}
-    journal.write_text(json.dumps(rec) + "\n" + '{"file": "cut', encoding="utf-8")
+def _kill_after(monkeypatch, n: int) -> list[str]:
+    """Make the n+1-th feature extraction raise KeyboardInterrupt; return the files computed."""
+    import affectlab.speech.analyze as mod
+
+    real, seen = mod._features_of, []
+
+    def counting(path, clf, use_vad):
+        if len(seen) == n:
+            raise KeyboardInterrupt
+        seen.append(path.name)
+        return real(path, clf, use_vad)
+
+    monkeypatch.setattr(mod, "_features_of", counting)
+    return seen
+
+
+def test_a_killed_run_resumes_and_the_output_is_atomic(wav_dir, small_model, tmp_path,
+                                                       monkeypatch):
+    out = tmp_path / "new" / "folder" / "res.jsonl"  # folders created on demand
+    journal = out.with_name("res.jsonl.partial.jsonl")
+    seen = _kill_after(monkeypatch, 3)
+    with pytest.raises(KeyboardInterrupt):
+        analyze_audio(wav_dir, model=small_model, output=out)
+    assert not out.exists() and journal.exists() and seen == ["a_good.wav", "b_good.wav",
+                                                              "c_silent.wav"]
+    with journal.open("a") as fh:
+        fh.write('{"file": "cut mid-li')  # the kill cut the last line
+    monkeypatch.undo()
+    seen = _kill_after(monkeypatch, 100)
     res = analyze_audio(wav_dir, model=small_model, output=out)
-    assert not journal.exists() and not list(tmp_path.glob("*.tmp"))
+    assert seen == ["d_short.wav", "e_empty.wav", "f_text.wav", "g_stereo.flac"]
+    assert not journal.exists() and not list(out.parent.glob("*.tmp"))
     lines = [json.loads(x) for x in out.read_text().splitlines()]
-    assert lines == res and len(lines) == len(STATUS)
-    b = next(r for r in res if r["file"].endswith("b_good.wav"))
-    assert b["flags"] == ["marker"]  # taken from the journal, not recomputed
-    assert b["probs"] == pytest.approx(first["probs"], abs=1e-6)
+    assert lines == res and [r["status"] for r in res] == list(STATUS.values())
+    assert res == analyze_audio(wav_dir, model=small_model)  # same as an uninterrupted run
+
+
+def test_resume_after_a_cut_line_keeps_the_next_record(wav_dir, small_model, tmp_path,
+                                                       monkeypatch):
+    out = tmp_path / "res.json"
+    journal = tmp_path / "res.json.partial.jsonl"
+    _kill_after(monkeypatch, 1)
+    with pytest.raises(KeyboardInterrupt):
+        analyze_audio(wav_dir, model=small_model, output=out)
+    with journal.open("a") as fh:
+        fh.write('{"file": "cut')
+    monkeypatch.undo()
+    _kill_after(monkeypatch, 1)  # killed again after one more file
+    with pytest.raises(KeyboardInterrupt):
+        analyze_audio(wav_dir, model=small_model, output=out)
+    monkeypatch.undo()
+    seen = _kill_after(monkeypatch, 100)
+    analyze_audio(wav_dir, model=small_model, output=out)
+    assert "a_good.wav" not in seen and "b_good.wav" not in seen  # both journaled records kept
+
+
+def test_a_journal_from_other_settings_is_not_reused(wav_dir, small_model, tmp_path,
+                                                     monkeypatch):
+    out = tmp_path / "res.json"
+    _kill_after(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        analyze_audio(wav_dir, model=small_model, output=out)
+    monkeypatch.undo()
+    seen = _kill_after(monkeypatch, 100)
+    with pytest.warns(UserWarning, match="other settings"):
+        analyze_audio(wav_dir, model=small_model, output=out, vad=False)
+    assert len(seen) == len(STATUS)  # nothing reused across a VAD change
+
+
+def test_a_replaced_file_is_analysed_again(wav_dir, small_model, tmp_path, monkeypatch):
+    import soundfile as sf
+    from _speech_signals import SR, tone
+
+    out = tmp_path / "res.json"
+    _kill_after(monkeypatch, 1)
+    with pytest.raises(KeyboardInterrupt):
+        analyze_audio(wav_dir, model=small_model, output=out)
+    monkeypatch.undo()
+    sf.write(wav_dir / "a_good.wav", tone(1.5, 300), SR)  # new content, size and time
+    seen = _kill_after(monkeypatch, 100)
+    analyze_audio(wav_dir, model=small_model, output=out)
+    assert "a_good.wav" in seen
 
 
 def test_missing_inputs_are_reported(tmp_path, small_model):
@@ -97,6 +162,33 @@ def test_missing_inputs_are_reported(tmp_path, small_model):
     assert r["status"] == "missing"
     with pytest.raises(FileNotFoundError, match="no sound files"):
         analyze_audio(tmp_path, model=small_model)
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        analyze_audio(tmp_path / "nope.wav", model=small_model)
+
+
+def test_a_failing_feature_backend_marks_the_file_and_goes_on(wav_dir, small_model,
+                                                              monkeypatch):
+    real = SpeechEmotionClassifier.featurize
+
+    def flaky(self, inputs, **kw):
+        if any("b_good" in str(getattr(a, "source", "")) for a in inputs):
+            raise RuntimeError("backend crashed")
+        return real(self, inputs, **kw)
+
+    monkeypatch.setattr(SpeechEmotionClassifier, "featurize", flaky)
+    res = {r["file"].rsplit("/", 1)[-1]: r for r in analyze_audio(wav_dir, model=small_model)}
+    assert res["b_good.wav"]["status"] == "error" and "backend crashed" in res["b_good.wav"][
+        "error"]
+    assert res["a_good.wav"]["status"] == "ok"
+
+
+def test_bad_speaker_pattern_fails_before_any_work(wav_dir, small_model, monkeypatch):
+    seen = _kill_after(monkeypatch, 100)
+    with pytest.raises(ValueError, match="not a valid regex"):
+        analyze_audio(wav_dir, model=small_model, speakers="(")
+    with pytest.raises(ValueError, match="does not match"):
+        analyze_audio(wav_dir, model=small_model, speakers=r"^spk(\d)")
+    assert seen == []
 
 
 def test_cli_json_and_table(wav_dir, small_model):

@@ -49,6 +49,38 @@ def test_integer_pcm_is_scaled_to_unit_range():
     assert a.signal.max() == pytest.approx(1.0, abs=1e-4)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int32])
+def test_every_integer_format_spans_the_unit_range(dtype):
+    info = np.iinfo(dtype)
+    x = np.array([info.min, info.max] * 4000, dtype=dtype)
+    a = prepare(x, SR)
+    assert a.signal.min() == pytest.approx(-1.0, abs=1e-2)
+    assert a.signal.max() == pytest.approx(1.0, abs=1e-2)
+    assert CLIPPED in a.flags
+
+
+def test_one_clipped_channel_is_flagged():
+    st = np.stack([np.clip(tone(1.0) * 10, -1, 1), np.zeros(SR, np.float32)], axis=1)
+    assert CLIPPED in prepare(st, SR).flags
+
+
+def test_long_files_are_read_only_as_far_as_needed(tmp_path, monkeypatch):
+    import soundfile
+
+    sf.write(tmp_path / "long.wav", tone(5.0), SR)
+    asked = {}
+    real = soundfile.read
+
+    def spy(path, frames=-1, **kw):
+        asked["frames"] = frames
+        return real(path, frames=frames, **kw)
+
+    monkeypatch.setattr(soundfile, "read", spy)
+    a = load_audio(tmp_path / "long.wav", max_seconds=2.0)
+    assert asked["frames"] <= 2 * SR + 1 and TRUNCATED in a.flags
+    assert a.seconds == pytest.approx(2.0)
+
+
 def test_to_mono_averages_channels_and_rejects_3d():
     st = np.stack([np.ones(10), np.zeros(10)], axis=1)
     assert np.allclose(to_mono(st), 0.5)

@@ -89,3 +89,21 @@ def test_cache_is_reused_and_keyed_by_the_files(tmp_path, wav_dir):
     assert np.allclose(other, X[:1])
     with pytest.raises(TypeError, match="file paths"):
         extract_many([prepare(tone(1.0), SR)], "logmel", progress=False, cache=tmp_path)
+
+
+def test_cache_key_follows_the_preprocessing(tmp_path, wav_dir):
+    import functools
+
+    from affectlab.speech.vad import trim
+
+    files = [wav_dir / "a_good.wav"]
+    cache = tmp_path / "c"
+    extract_many(files, "logmel", progress=False, cache=cache)
+    extract_many(files, "logmel", progress=False, cache=cache, preprocess=trim)
+    extract_many(files, "logmel", progress=False, cache=cache,
+                 preprocess=functools.partial(trim, method="energy"))
+    extract_many(files, "logmel", progress=False, cache=cache,
+                 preprocess=functools.partial(trim, method="energy", pad=0.2))
+    assert len(list(cache.glob("*.npy"))) == 4  # four different steps, four entries
+    with pytest.raises(TypeError, match="module-level function"):
+        extract_many(files, "logmel", progress=False, cache=cache, preprocess=lambda a: a)

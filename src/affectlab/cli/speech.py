@@ -34,7 +34,7 @@ def analyze_audio_command(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the results to a .json or .jsonl file (resumable).")
     ] = None,
-    top: Annotated[int, typer.Option(help="Labels shown per file in the table.")] = 3,
+    top: Annotated[int, typer.Option(min=1, help="Labels shown per file in the table.")] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Emotion probabilities, the top label, and valence/arousal per sound file."""
@@ -90,7 +90,8 @@ def evaluate_command(
     head: Annotated[str, typer.Option(
         help="'speaker' (test speaker normalised with its own statistics), 'global', or "
         "'both'.")] = "both",
-    vad: Annotated[bool, typer.Option("--vad/--no-vad", help="Trim non-speech first.")] = False,
+    vad: Annotated[bool, typer.Option("--vad/--no-vad", help="Trim non-speech first (as "
+                                      "the shipped models were trained).")] = True,
     corpus: Annotated[Path | None, typer.Option(help=_CORPUS_HELP)] = None,
     cache: Annotated[Path | None, typer.Option(help="Feature cache folder.")] = None,
     plot: Annotated[Path | None, typer.Option(
@@ -103,6 +104,8 @@ def evaluate_command(
     from affectlab.speech.features import MissingBackendError
     from affectlab.speech.training import corpus_features
 
+    if head not in ("speaker", "global", "both"):
+        fail(f"--head must be 'speaker', 'global' or 'both', got {head!r}", as_json=as_json)
     heads = ["speaker", "global"] if head == "both" else [head]
     try:
         kinds = parse_features(features)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -28,13 +29,15 @@ from affectlab.speech.vad import NO_SPEECH, trim
 
 OK = "ok"
 MISSING = "missing"
+ERROR = "error"
 VAD_DIMS = ("valence", "arousal", "dominance")
 
 ModelLike = SpeechEmotionClassifier | str | os.PathLike[str] | None
 
 
 @lru_cache(maxsize=4)
-def _load_cached(path: str | None) -> SpeechEmotionClassifier:
+def _load_cached(path: str | None, stamp: int) -> SpeechEmotionClassifier:
+    del stamp  # part of the cache key only: a model saved again is read again
     return SpeechEmotionClassifier.load(path)
 
 
@@ -42,7 +45,14 @@ def get_speech_model(model: ModelLike = None) -> SpeechEmotionClassifier:
     """The given model, one saved at a path, or the shipped EmoDB default."""
     if isinstance(model, SpeechEmotionClassifier):
         return model
-    return _load_cached(None if model is None else str(Path(model).resolve()))
+    from affectlab.speech.classifier import MANIFEST, default_model_dir
+
+    folder = default_model_dir() if model is None else Path(model).resolve()
+    try:
+        stamp = (folder / MANIFEST).stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    return _load_cached(str(folder), stamp)
 
 
 def _inputs(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -71,7 +81,10 @@ def speaker_ids(files: Sequence[Path], speakers: str | Sequence[Any] | None) -> 
     if isinstance(speakers, str):
         if speakers == "folder":
             return [str(f.parent) for f in files]
-        pattern = re.compile(speakers)
+        try:
+            pattern = re.compile(speakers)
+        except re.error as exc:
+            raise ValueError(f"speaker pattern {speakers!r} is not a valid regex: {exc}") from exc
         out = []
         for f in files:
             m = pattern.search(f.stem)
@@ -100,25 +113,66 @@ def _features_of(path: Path, clf: SpeechEmotionClassifier, use_vad: bool) -> dic
     if SILENT in audio.flags:
         rec.update(status=SILENT, flags=audio.flags, error="the audio is silent")
         return rec
-    if use_vad:
-        audio = trim(audio)
-    rec["flags"] = audio.flags
-    rec["features"] = clf.featurize([audio])[0].tolist()
+    try:
+        if use_vad:
+            audio = trim(audio)
+        rec["flags"] = audio.flags
+        rec["features"] = clf.featurize([audio])[0].tolist()
+    except Exception as exc:  # noqa: BLE001 - one failing file must not stop the rest
+        rec.update(status=ERROR, features=None,
+                   error=f"feature extraction failed: {type(exc).__name__}: {exc}")
     return rec
 
 
-def _read_journal(path: Path) -> dict[str, dict[str, Any]]:
+def _file_key(path: Path) -> str | None:
+    """Identity of a file's content for resuming: resolved path, size, modification time."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def _journal_header(clf: SpeechEmotionClassifier, vad: bool) -> dict[str, Any]:
+    from affectlab.speech.features import FEATURE_VERSION
+    from affectlab.speech.vad import resolved_method
+
+    return {"journal": "affectlab-analyze-audio", "version": 1,
+            "features": list(clf.features), "feature_dim": clf.feature_dim_,
+            "feature_version": FEATURE_VERSION, "vad": resolved_method() if vad else None}
+
+
+def _open_journal(path: Path, header: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], Any]:
+    """Records of an earlier run with the same settings (keyed by `_file_key`), and the
+    journal opened for appending. A journal from other settings is discarded with a warning."""
     done: dict[str, dict[str, Any]] = {}
-    if not path.exists():
-        return done
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:  # a line cut by a kill: that file is redone
-                continue
-            done[rec["file"]] = rec
-    return done
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        try:
+            same = json.loads(lines[0]) == header if lines else False
+        except json.JSONDecodeError:
+            same = False
+        if not same:
+            warnings.warn(f"{path} was written with other settings (model features or VAD); "
+                          "starting again", stacklevel=3)
+            path.unlink()
+        else:
+            for line in lines[1:]:
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:  # a line cut by a kill: that file is redone
+                    continue
+                if rec.get("key"):
+                    done[rec["key"]] = rec
+    fresh = not path.exists()
+    fh = path.open("a", encoding="utf-8")
+    if fresh:
+        fh.write(json.dumps(header) + "\n")
+    elif path.stat().st_size and not path.read_bytes().endswith(b"\n"):
+        fh.write("\n")  # end a line cut by a kill, so the next record starts clean
+    fh.flush()
+    return done, fh
 
 
 def analyze_audio(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
@@ -134,37 +188,38 @@ def analyze_audio(source: str | os.PathLike[str] | Iterable[str | os.PathLike[st
     receives the results atomically, and makes a directory run resumable.
     """
     clf = get_speech_model(model)
+    if isinstance(source, str | os.PathLike) and not Path(source).exists():
+        raise FileNotFoundError(f"no such file or directory: {source}")
     files = _inputs(source)
     target = _target_scheme(clf, scheme)
+    spk = speaker_ids(files, speakers)  # a bad pattern fails now, not after the whole run
     journal = Path(str(output) + ".partial.jsonl") if output is not None else None
-    done = _read_journal(journal) if journal is not None else {}
+    done, fh = _open_journal(journal, _journal_header(clf, vad)) if journal else ({}, None)
     from rich.progress import track
 
     records = []
-    fh = journal.open("a", encoding="utf-8") if journal is not None else None
     try:
         for f in track(files, description="analysing audio", disable=not progress):
-            key = str(f)
-            rec = done.get(key)
+            key = _file_key(f)
+            rec = done.get(key) if key else None
             if rec is None:
-                rec = _features_of(f, clf, vad)
-                if fh is not None:
+                rec = {**_features_of(f, clf, vad), "key": key}
+                if fh is not None and key and rec["status"] != ERROR:
                     fh.write(json.dumps(rec) + "\n")
                     fh.flush()
-            records.append(rec)
+            records.append({**rec, "file": str(f)})
     finally:
         if fh is not None:
             fh.close()
-    results = _predict(clf, records, files, speakers, target)
+    results = _predict(clf, records, spk, target)
     if output is not None:
         _write(results, Path(output))
         journal.unlink(missing_ok=True)
     return results
 
 
-def _predict(clf: SpeechEmotionClassifier, records: list[dict[str, Any]], files: list[Path],
-             speakers: str | Sequence[Any] | None, target: str | None) -> list[dict[str, Any]]:
-    spk = speaker_ids(files, speakers)
+def _predict(clf: SpeechEmotionClassifier, records: list[dict[str, Any]],
+             spk: list[Any] | None, target: str | None) -> list[dict[str, Any]]:
     ok = [i for i, r in enumerate(records) if r["status"] == OK]
     labels = _labels_of(clf, target)
     probs = np.full((len(records), len(labels)), np.nan)

@@ -90,19 +90,22 @@ def prepare(signal: np.ndarray, sample_rate: int, *, source: str | None = None,
         raise AudioError(f"{where}audio samples must be numbers, got dtype {x.dtype}", "bad-dtype")
     if x.dtype.kind in "iu":  # integer PCM to [-1, 1]
         info = np.iinfo(x.dtype)
-        x = (x.astype(np.float64) - (info.max + info.min + 1) / 2) / (info.max + 1)
-    x = to_mono(x).astype(np.float32)
+        half = (float(info.max) - float(info.min) + 1) / 2
+        x = (x.astype(np.float64) - (float(info.max) + float(info.min) + 1) / 2) / half
     if x.size == 0:
         raise AudioError(f"{where}the audio is empty (no samples)", "empty")
     if not np.isfinite(x).all():
         raise AudioError(f"{where}the audio holds NaN or infinite samples", "not-finite")
     flags: list[str] = []
-    if np.mean(np.abs(x) >= 0.999) > CLIP_SHARE:
+    if np.mean(np.abs(x) >= 0.999) > CLIP_SHARE:  # before mixing: one clipped channel counts
         flags.append(CLIPPED)
+    x = to_mono(x).astype(np.float32)
+    if max_seconds is not None and len(x) > max_seconds * sample_rate:  # cut before resampling
+        x = x[: int(np.ceil(max_seconds * sample_rate))]
+        flags.append(TRUNCATED)
     x = resample(x, int(sample_rate), target_rate)
     if max_seconds is not None and len(x) > max_seconds * target_rate:
         x = x[: int(max_seconds * target_rate)]
-        flags.append(TRUNCATED)
     if len(x) < min_seconds * target_rate:
         raise AudioError(f"{where}the audio lasts {len(x) / target_rate:.3f} s; at least "
                          f"{min_seconds} s is needed", "too-short")
@@ -129,7 +132,10 @@ def load_audio(path: str | os.PathLike[str], *, target_rate: int = SAMPLE_RATE,
     import soundfile as sf
 
     try:
-        x, rate = sf.read(str(p), dtype="float32", always_2d=False)
+        info = sf.info(str(p))
+        # never decode more than is analysed: an hour-long file costs what its first minute does
+        frames = -1 if max_seconds is None else int(np.ceil(max_seconds * info.samplerate)) + 1
+        x, rate = sf.read(str(p), frames=frames, dtype="float32", always_2d=False)
     except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, TypeError
         raise AudioError(f"{p}: not a readable sound file ({_short(exc)})", "not-audio") from exc
     return prepare(x, rate, source=str(p), target_rate=target_rate, max_seconds=max_seconds,

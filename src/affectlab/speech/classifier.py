@@ -231,6 +231,7 @@ class SpeechEmotionClassifier(SchemeLabelModel):
                    for h, w in self.heads_.items() for k, v in w.items()}
         tmp = out / (WEIGHTS + ".tmp")
         save_file(tensors, str(tmp))
+        digest = _sha256(tmp)
         os.replace(tmp, out / WEIGHTS)
         if metrics is not None:
             self.metrics_ = metrics
@@ -240,6 +241,7 @@ class SpeechEmotionClassifier(SchemeLabelModel):
             "feature_dim": self.feature_dim_, "C": self.C, "heads": sorted(self.heads_),
             "min_speaker_utterances": self.min_speaker_utterances,
             "class_weight": self.class_weight, "metrics": self.metrics_,
+            "weights_sha256": digest,  # pairs the two files: a save cut between them is caught
         }
         tmp = out / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -266,7 +268,13 @@ class SpeechEmotionClassifier(SchemeLabelModel):
         clf.labels_ = list(m["labels"])
         clf.feature_dim_ = int(m["feature_dim"])
         clf.metrics_ = m.get("metrics", {})
-        tensors = load_file(str(folder / WEIGHTS))
+        weights = folder / WEIGHTS
+        if not weights.exists():
+            raise FileNotFoundError(f"{folder} has a manifest but no {WEIGHTS}")
+        if m.get("weights_sha256") and _sha256(weights) != m["weights_sha256"]:
+            raise ValueError(f"{weights} does not match {MANIFEST} (a save was interrupted?); "
+                             "save or train the model again")
+        tensors = load_file(str(weights))
         clf.heads_ = {h: {k: tensors[f"{h}.{k}"] for k in ("mean", "scale", "coef", "bias")}
                       for h in m["heads"]}
         return clf
@@ -285,6 +293,12 @@ def default_model_dir(features: str | None = None) -> Path:
     if features is None:
         features = "egemaps+logmel" if opensmile_available() else "logmel"
     return root / "+".join(parse_features(features)).replace("+", "_")
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _scheme_name(name: str) -> str:

@@ -72,7 +72,8 @@ def loso_evaluate(X: np.ndarray, labels: Sequence[Any], speakers: Sequence[Any],
     if head not in ("speaker", "global"):
         raise ValueError(f"head must be 'speaker' or 'global', got {head!r}")
     X = np.asarray(X, dtype=np.float64)
-    y = [str(x[0]) if isinstance(x, list | tuple) else str(x) for x in labels]
+    y = _canonical([str(x[0]) if isinstance(x, list | tuple | np.ndarray) else str(x)
+                    for x in labels], scheme)
     spk = np.asarray(speakers, dtype=object)
     if not (len(X) == len(y) == len(spk)):
         raise ValueError(f"{len(X)} feature rows, {len(y)} labels, {len(spk)} speaker ids")
@@ -98,6 +99,18 @@ def loso_evaluate(X: np.ndarray, labels: Sequence[Any], speakers: Sequence[Any],
         pred[test] = [clf.labels_[i] for i in p.argmax(1)]
     labels_order = _label_order(scheme, y)
     return LosoResult(labels_order, y, pred.tolist(), spk.tolist(), head, chosen)
+
+
+def _canonical(y: list[str], scheme: str | None) -> list[str]:
+    """Gold labels under their scheme's own names (aliases resolved, unknown ones raise), so
+    they compare equal to the predictions."""
+    if scheme is None:
+        return y
+    from affectlab.ontology import get_scheme
+
+    sch = get_scheme(scheme)
+    names = {x: sch.label(x).name for x in set(y)}
+    return [names[x] for x in y]
 
 
 def _inner_choice(X: np.ndarray, y: list[str], spk: np.ndarray, features: Any,

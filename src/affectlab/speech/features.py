@@ -36,6 +36,8 @@ N_FFT = 512
 N_MELS = 64
 N_MFCC = 20
 FRAME_RATE = SAMPLE_RATE / HOP  # 100 frames per second
+#: Bumped whenever a feature's computation changes, so stale caches are not reused.
+FEATURE_VERSION = 1
 
 
 class MissingBackendError(ImportError):
@@ -167,7 +169,7 @@ def extract(audio: Audio | str | os.PathLike[str], kind: str = "egemaps") -> np.
     if kind == "logmel":
         return functionals(logmel_frames(a.signal, a.sample_rate))
     values = _smile(kind, "Functionals").process_signal(a.signal, a.sample_rate).to_numpy()
-    return np.nan_to_num(values[0].astype(np.float32))
+    return np.nan_to_num(values[0].astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def frames(audio: Audio | str | os.PathLike[str], kind: str = "logmel") -> np.ndarray:
@@ -181,7 +183,7 @@ def frames(audio: Audio | str | os.PathLike[str], kind: str = "logmel") -> np.nd
         m = mfcc(log_mel(a.signal, a.sample_rate))
         return np.concatenate([m, deltas(m)], axis=1)
     values = _smile("egemaps", "LowLevelDescriptors").process_signal(a.signal, a.sample_rate)
-    return np.nan_to_num(values.to_numpy().astype(np.float32))
+    return np.nan_to_num(values.to_numpy().astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def extract_many(items: Iterable[Audio | str | os.PathLike[str]], kind: str = "egemaps", *,
@@ -209,10 +211,38 @@ def extract_many(items: Iterable[Audio | str | os.PathLike[str]], kind: str = "e
     return X
 
 
+def preprocess_tag(preprocess: Callable | None) -> str:
+    """A stable name for a preprocessing step, part of the cache key: its `cache_tag`
+    attribute, or module.qualname plus the bound arguments of a functools.partial."""
+    import functools
+
+    if preprocess is None:
+        return "none"
+    tag = getattr(preprocess, "cache_tag", None)
+    if tag is not None:
+        return str(tag)
+    if isinstance(preprocess, functools.partial):
+        kw = sorted(preprocess.keywords.items())
+        return f"{preprocess_tag(preprocess.func)}{preprocess.args!r}{kw!r}"
+    name = getattr(preprocess, "__qualname__", "")
+    if not name or "<lambda>" in name or "<locals>" in name:
+        raise TypeError("cache= with preprocess= needs a module-level function, a "
+                        "functools.partial of one, or a callable with a `cache_tag` attribute")
+    return f"{preprocess.__module__}.{name}"
+
+
+def _backend_version(kind: str) -> str:
+    if kind not in OPENSMILE_SETS:
+        return ""
+    from importlib.metadata import version
+
+    return "opensmile-" + version("opensmile")
+
+
 def _cache_path(cache: str | os.PathLike[str], items: list, kind: str,
                 preprocess: Callable | None) -> Path:
-    h = hashlib.sha1(kind.encode())
-    h.update(getattr(preprocess, "__name__", "none").encode())
+    h = hashlib.sha1(f"{kind}|v{FEATURE_VERSION}|{_backend_version(kind)}".encode())
+    h.update(preprocess_tag(preprocess).encode())
     for item in items:
         if isinstance(item, Audio):
             raise TypeError("cache= needs file paths, not signals in memory")

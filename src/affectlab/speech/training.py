@@ -31,11 +31,16 @@ def corpus_features(frame: pd.DataFrame, features: str | Sequence[str], *, vad: 
                     cache: str | os.PathLike[str] | None = None,
                     progress: bool = True) -> np.ndarray:
     """The feature matrix of a corpus table (its `path` column), cached per feature set."""
+    import functools
+
+    from affectlab.speech.vad import resolved_method
+
     kinds = parse_features(features)
     folder = Path(cache) if cache is not None else default_cache_dir()
+    # the detector actually used is part of the cache key
+    step = functools.partial(trim, method=resolved_method()) if vad else None
     return np.hstack([extract_many(frame["path"], k, progress=progress, cache=folder,
-                                   preprocess=trim if vad else None) for k in kinds]
-                     ).astype(np.float64)
+                                   preprocess=step) for k in kinds]).astype(np.float64)
 
 
 def train_emodb(out: str | os.PathLike[str], *, features: str | Sequence[str] = "egemaps+logmel",

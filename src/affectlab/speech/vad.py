@@ -39,9 +39,7 @@ def silero_available() -> bool:
 
 def speech_span(audio: Audio, method: str = "auto") -> tuple[int, int] | None:
     """(start, end) sample indices of the speech in `audio`, or None when none is found."""
-    if method == "auto":
-        method = "silero" if silero_available() and audio.sample_rate in (8000, 16000) else \
-            "energy"
+    method = resolved_method(method, audio.sample_rate)
     if method == "silero":
         import torch
         from silero_vad import get_speech_timestamps
@@ -72,6 +70,13 @@ def _energy_span(x: np.ndarray, sr: int, frame: float = 0.02,
     return int(active[0] * n), int((active[-1] + 1) * n)
 
 
+def resolved_method(method: str = "auto", sample_rate: int = 16_000) -> str:
+    """The detector "auto" picks here: Silero when installed (at 8 or 16 kHz), else energy."""
+    if method != "auto":
+        return method
+    return "silero" if silero_available() and sample_rate in (8000, 16000) else "energy"
+
+
 def trim(audio: Audio, method: str = "auto", pad: float = PAD_SECONDS,
          min_seconds: float = 0.25) -> Audio:
     """`audio` cut to its speech (plus `pad` seconds each side). When no speech is found, or
@@ -91,4 +96,4 @@ def trim(audio: Audio, method: str = "auto", pad: float = PAD_SECONDS,
                  audio.original_rate, flags)
 
 
-__all__ = ["NO_SPEECH", "silero_available", "speech_span", "trim"]
+__all__ = ["NO_SPEECH", "resolved_method", "silero_available", "speech_span", "trim"]
