@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _machine import machine  # noqa: E402
+from _machine import machine
 
-from affectlab.datasets import load_emodb  # noqa: E402
-from affectlab.speech.evaluation import loso_evaluate, plot_confusion  # noqa: E402
-from affectlab.speech.training import corpus_features  # noqa: E402
+from affectlab.datasets import load_emodb
+from affectlab.speech.evaluation import loso_evaluate, plot_confusion
+from affectlab.speech.training import corpus_features
 
 GRID = [0.01, 0.03, 0.1, 0.3, 1.0]
 OUT = Path("docs/results/speech")
