@@ -84,6 +84,21 @@ def test_sites_and_generate(tiny_folder):
     assert json.loads(res.output)[0]["prompt"] == "hello"
 
 
+def test_generate_soft_and_cot(tiny_folder):
+    common = ["--model", str(tiny_folder), "--raw", "--think-start", "tell", "--think-end",
+              "news", "--max-think-tokens", "4", "--max-new-tokens", "3", "--json"]
+    for flag in ("--soft", "--cot"):
+        res = runner.invoke(app, ["generate", "i am so", flag, *common])
+        assert res.exit_code == 0, res.output
+        out = json.loads(res.stdout)[0]
+        assert out["stop_reason"] in ("marker", "cold-stop", "budget", "eos")
+        assert 0 < out["think_tokens"] <= 5 and out["answer_tokens"] <= 3
+    res = runner.invoke(app, ["generate", "i am so", "--soft", "--top-n", "0", *common])
+    assert res.exit_code == 2 and "top_n" in json.loads(res.stdout)["error"]
+    res = runner.invoke(app, ["generate", "i am so", "--soft", "--cot", *common])
+    assert res.exit_code == 2
+
+
 def test_persistence_and_malleability_commands(tiny_folder, tmp_path, data_dir, monkeypatch):
     res = runner.invoke(app, ["lm", "persistence", "--model", str(tiny_folder), "--layer", "2",
                               "--max-offset", "3", "--max-new-tokens", "4",

@@ -182,18 +182,62 @@ def generate_command(
                                                     "own).")] = None,
     raw: Annotated[bool, typer.Option(help="Continue the text as is, without the chat "
                                            "template.")] = False,
-    max_new_tokens: Annotated[int, typer.Option()] = 64,
+    max_new_tokens: Annotated[int, typer.Option(
+        help="Tokens of the reply (of the answer, after thinking).")] = 64,
     sample: Annotated[bool, typer.Option(help="Sample instead of greedy decoding.")] = False,
     temperature: Annotated[float, typer.Option()] = 1.0,
     top_p: Annotated[float, typer.Option()] = 1.0,
     top_k: Annotated[int, typer.Option()] = 50,
     seed: Annotated[int | None, typer.Option()] = None,
+    soft: Annotated[bool, typer.Option(
+        "--soft", help="Soft Thinking: think in concept tokens (probability-weighted "
+        "embedding mixtures), then answer.")] = False,
+    cot: Annotated[bool, typer.Option(
+        "--cot", help="Think in ordinary tokens through the same loop (the baseline).")
+    ] = False,
+    top_n: Annotated[int, typer.Option(help="Soft Thinking: tokens mixed per step.")] = 10,
+    think_temperature: Annotated[float, typer.Option(help="Soft Thinking: temperature.")] = 0.6,
+    think_top_p: Annotated[float, typer.Option(help="Soft Thinking: top-p.")] = 0.95,
+    think_top_k: Annotated[int, typer.Option(help="Soft Thinking: top-k.")] = 30,
+    min_p: Annotated[float, typer.Option(help="Soft Thinking: min-p.")] = 0.001,
+    entropy_threshold: Annotated[float, typer.Option(help="Cold Stop: entropy tau (nats).")
+                                 ] = 0.01,
+    cold_stop_steps: Annotated[int, typer.Option(help="Cold Stop: consecutive steps L.")] = 256,
+    cold_stop: Annotated[bool, typer.Option("--cold-stop/--no-cold-stop",
+                                            help="End thinking early when confident.")] = True,
+    noise: Annotated[str | None, typer.Option(help="Soft Thinking: 'gumbel' or 'dirichlet'.")
+                     ] = None,
+    max_think_tokens: Annotated[int, typer.Option(help="Thinking budget.")] = 512,
+    think_start: Annotated[str, typer.Option(help="Text that opens the thinking.")
+                           ] = "<think>\n",
+    think_end: Annotated[str, typer.Option(help="End-of-thinking marker.")] = "</think>",
     allow_download: Annotated[bool, _DOWNLOAD] = False,
     as_json: bool = _JSON,
 ) -> None:
-    """Replies of a model to prompts, greedy unless --sample."""
+    """Replies of a model to prompts: greedy unless --sample; --soft thinks in concept space
+    first (Soft Thinking, with Cold Stop), --cot thinks in tokens first."""
+    from affectlab.lm.generation import generate
+
+    if soft and cot:
+        fail("give --soft or --cot, not both", as_json=as_json)
     try:
         lm = _load(model, allow_download)
+        if soft or cot:
+            from affectlab.lm.soft_thinking import SoftThinkingConfig
+
+            cfg = SoftThinkingConfig(
+                top_n=top_n, temperature=think_temperature, top_p=think_top_p,
+                top_k=think_top_k, min_p=min_p, entropy_threshold=entropy_threshold,
+                cold_stop_steps=cold_stop_steps, cold_stop=cold_stop, noise=noise,
+                max_think_tokens=max_think_tokens, think_end=think_end,
+                max_answer_tokens=max_new_tokens, answer_do_sample=sample,
+                answer_temperature=temperature, answer_top_p=top_p, answer_top_k=top_k)
+            results = generate(lm, prompts, mode="soft" if soft else "cot", soft=cfg,
+                               think_start=think_start, chat=not raw, system=system,
+                               seed=seed, think_do_sample=cot and sample, details=True,
+                               progress=not as_json)
+            _print_thinking(prompts, results, as_json)
+            return
         replies = lm.generate(prompts, chat=not raw, system=system,
                               max_new_tokens=max_new_tokens, do_sample=sample,
                               temperature=temperature, top_p=top_p, top_k=top_k, seed=seed)
@@ -205,6 +249,19 @@ def generate_command(
     for p, r in zip(prompts, replies, strict=True):
         console.print(f"[bold]> {p}[/]", highlight=False)
         console.print(r, highlight=False)
+
+
+def _print_thinking(prompts: list[str], results: list[Any], as_json: bool) -> None:
+    if as_json:
+        keys = ("thinking", "answer", "think_tokens", "answer_tokens", "stop_reason", "seconds")
+        emit_json([{"prompt": p, "reply": r.text, **{k: getattr(r, k) for k in keys}}
+                   for p, r in zip(prompts, results, strict=True)])
+        return
+    for p, r in zip(prompts, results, strict=True):
+        console.print(f"[bold]> {p}[/]", highlight=False)
+        console.print(f"[dim]thinking ({r.think_tokens} tokens, ended by {r.stop_reason}):[/] "
+                      f"{r.thinking}", highlight=False)
+        console.print(r.answer, highlight=False)
 
 
 def _save_experiment(name: str, result: Any, plot: Any, out: Path | None, lm: Any,

@@ -26,6 +26,7 @@ from affectlab.lm.emotion_control import (
     validate_components,
 )
 from affectlab.lm.emotion_directions import EmotionDirections, extract_emotion_directions
+from affectlab.lm.generation import generate
 from affectlab.lm.hooks import ActivationCache, hooks
 from affectlab.lm.loading import ModelNotFoundError
 from affectlab.lm.malleability import SYSTEM_PROMPTS, malleability
@@ -36,6 +37,7 @@ from affectlab.lm.probe_data import PROBE_DATASETS, ProbeSet, build_probe_set
 from affectlab.lm.probes import LinearProbe, MLPProbe, probe_outputs
 from affectlab.lm.scenarios import EMOTIONS, load_scenarios, split_scenarios
 from affectlab.lm.sites import BLOCK_POINTS, MODEL_POINTS, all_sites, parse_site, site_name
+from affectlab.lm.soft_thinking import SoftThinkingConfig, ThinkingResult, think_and_answer
 from affectlab.lm.steering import steer, steering_edits
 from affectlab.lm.sweep import SweepResult, layer_sweep, sweep_inputs
 from affectlab.lm.zeroshot import zero_shot
@@ -60,7 +62,9 @@ __all__ = [
     "ModelNotFoundError",
     "OffsetProbe",
     "ProbeSet",
+    "SoftThinkingConfig",
     "SweepResult",
+    "ThinkingResult",
     "adapter_for",
     "all_sites",
     "balance_train",
@@ -72,6 +76,7 @@ __all__ = [
     "emotion_control",
     "extract",
     "extract_emotion_directions",
+    "generate",
     "hooks",
     "layer_sweep",
     "load",
@@ -89,6 +94,7 @@ __all__ = [
     "steer",
     "steering_edits",
     "sweep_inputs",
+    "think_and_answer",
     "undersample_test",
     "validate_components",
     "zero_shot",
