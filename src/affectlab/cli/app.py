@@ -8,6 +8,7 @@ import typer
 
 from affectlab import __version__
 from affectlab.cli import circuits as _circuits
+from affectlab.cli import codebook as _codebook
 from affectlab.cli import datasets as _datasets
 from affectlab.cli import lm as _lm
 from affectlab.cli import ontology as _ontology
@@ -44,6 +45,7 @@ app.add_typer(_text.app, name="text")
 app.add_typer(_lm.app, name="lm")
 app.add_typer(_circuits.app, name="circuits")
 app.add_typer(_speech.app, name="speech")
+app.add_typer(_codebook.app, name="codebook")
 app.command("probe")(_lm.probe_command)
 app.command("generate")(_lm.generate_command)
 app.command("steer")(_circuits.steer_command)

@@ -1,6 +1,6 @@
 """A task where thinking matters, small enough to train here: N-digit addition with written carries.
 
-Each example reads ``057+068=<think>51,21,01,</think>0125<eos>``: the operands zero-padded to N
+Each example reads ``057+068=<think>51,21,10,</think>0125<eos>``: the operands zero-padded to N
 digits; inside the think markers, for each column from the least significant, the column's
 digit and its carry ("7+8 = 15" writes ``51``); after the marker the sum, N+1 digits, most
 significant first. The answer is the scratchpad read backwards, so a model that learns the
@@ -62,7 +62,7 @@ class AdditionTokenizer:
 
 
 def scratchpad(a: int, b: int, digits: int) -> str:
-    """Column-by-column digits and carries, least significant first: ``51,21,01,``."""
+    """Column-by-column digits and carries, least significant first: ``51,21,10,``."""
     out, carry = [], 0
     for k in range(digits):
         s = (a // 10 ** k) % 10 + (b // 10 ** k) % 10 + carry
@@ -144,7 +144,7 @@ def batch_tensors(pairs: list[tuple[int, int]], digits: int, tok: AdditionTokeni
 
 
 def train(spec: ModelSpec | None = None, *, steps: int = 1500, batch_size: int = 64,
-          lr: float = 3e-3, seed: int = 0, exclude: set[tuple[int, int]] | None = None,
+          lr: float = 1.5e-3, seed: int = 0, exclude: set[tuple[int, int]] | None = None,
           progress: bool = True) -> tuple[Any, AdditionTokenizer, list[float]]:
     """Train a tiny Llama on random problems (never those in `exclude`); (model, tokenizer,
     loss per step)."""

@@ -1,0 +1,447 @@
+"""TokFSM: the finite-state-machine task of "Codebook Features" (Tamkin et al., 2023).
+
+A random FSM has N states, each with E distinct successors chosen uniformly; a sequence is a random
+walk whose states are written as fixed-width base-10 digit tokens (vocabulary: the ten digits).
+A `TinyGPT`, with or without codebooks, is trained on next-token prediction and measured by:
+
+- transition accuracy: sample rollouts from a one-state prompt; the share of consecutive states
+  joined by an edge (an unparsable state counts as a wrong transition), and the first-transition
+  accuracy (the first sampled state is a successor of the prompt state);
+- code purity per codebook site: among codes that fire at least `min_count` times at the last
+  digit of a state, the share that fire for one state only;
+- intervention success: take contexts ending in states a and b with disjoint successor sets,
+  patch the MLP codes at a's last-state positions with b's, and measure the next-state
+  distribution: the drop in Jensen-Shannon divergence (bits) to the uniform distribution over b's
+  successors, and the share of the top-E predicted states that are successors of b.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Self
+
+import torch
+from torch import Tensor
+from torch.nn import functional as F
+
+from affectlab.codebook.gpt import GPTConfig, TinyGPT
+from affectlab.codebook.layer import codebook_param_groups
+
+VOCAB = 10
+
+
+class FSM:
+    """A random FSM: `successors[s]` holds E distinct next states of state s (seeded)."""
+
+    def __init__(self, n_states: int, n_edges: int, seed: int = 0) -> None:
+        if n_states < 2 or not 1 <= n_edges <= n_states:
+            raise ValueError(f"need n_states >= 2 and 1 <= n_edges <= n_states, got "
+                             f"{n_states}, {n_edges}")
+        self.n_states, self.n_edges, self.seed = int(n_states), int(n_edges), int(seed)
+        g = torch.Generator().manual_seed(self.seed)
+        self.successors = torch.stack([torch.randperm(n_states, generator=g)[:n_edges]
+                                       for _ in range(n_states)])
+        adj = torch.zeros(n_states, n_states, dtype=torch.bool)
+        adj[torch.arange(n_states).unsqueeze(1), self.successors] = True
+        self.adjacency = adj
+        self.width = len(str(n_states - 1))
+
+    def walks(self, n: int, n_steps: int, generator: torch.Generator | None = None) -> Tensor:
+        """States (n, n_steps) of random walks from uniform start states."""
+        s = torch.randint(self.n_states, (n,), generator=generator)
+        out = [s]
+        for _ in range(n_steps - 1):
+            pick = torch.randint(self.n_edges, (n,), generator=generator)
+            s = self.successors[s, pick]
+            out.append(s)
+        return torch.stack(out, dim=1)
+
+    def encode(self, states: Tensor) -> Tensor:
+        """Digit tokens (..., n * width) of states (..., n), most significant digit first."""
+        powers = 10 ** torch.arange(self.width - 1, -1, -1)
+        digits = (states.unsqueeze(-1) // powers) % 10
+        return digits.reshape(*states.shape[:-1], -1)
+
+    def decode(self, tokens: Tensor) -> Tensor:
+        """States (..., n) of digit tokens (..., n * width); values >= n_states are invalid."""
+        n = tokens.shape[-1] // self.width
+        digits = tokens[..., :n * self.width].reshape(*tokens.shape[:-1], n, self.width)
+        powers = 10 ** torch.arange(self.width - 1, -1, -1, device=tokens.device)
+        return (digits * powers).sum(-1)
+
+    def sequences(self, n: int, seq_len: int, generator: torch.Generator | None = None) -> Tensor:
+        """Token sequences (n, seq_len) of random walks (seq_len a multiple of the width)."""
+        if seq_len % self.width:
+            raise ValueError(f"seq_len={seq_len} is not a multiple of the state width "
+                             f"{self.width}")
+        return self.encode(self.walks(n, seq_len // self.width, generator))
+
+    def is_edge(self, a: Tensor, b: Tensor) -> Tensor:
+        """True where a -> b is an edge (invalid states give False)."""
+        ok = (a >= 0) & (a < self.n_states) & (b >= 0) & (b < self.n_states)
+        a_c, b_c = a.clamp(0, self.n_states - 1), b.clamp(0, self.n_states - 1)
+        return ok & self.adjacency[a_c, b_c]
+
+
+@dataclass
+class TokFSMConfig:
+    n_states: int = 32
+    n_edges: int = 4
+    seq_len: int = 64
+    n_layers: int = 2
+    d_model: int = 64
+    n_heads: int = 4
+    codebooks: bool = True
+    head_codebooks: bool = True
+    num_codes: int = 256
+    k: int = 1
+    steps: int = 1500
+    batch_size: int = 32
+    lr: float = 1e-3
+    schedule: str = "cosine"  # or "constant"
+    warmup: int = 50
+    weight_decay: float = 0.0
+    codebook_weight_decay: float = 0.0
+    kmeans_init: bool = False
+    dead_after: int | None = None
+    mse_weight: float = 1.0
+    similarity: str = "inner"
+    layer_norm: bool = True
+    embed_std: float = 0.02
+    eval_every: int = 250
+    eval_rollouts: int = 64
+    final_rollouts: int = 256
+    seed: int = 0
+    fsm_seed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def gpt_config(self) -> GPTConfig:
+        sites: list[str] = []
+        if self.codebooks:
+            for i in range(self.n_layers):
+                if self.head_codebooks:
+                    sites.append(f"blocks.{i}.attn.head_in")
+                sites.append(f"blocks.{i}.mlp.out")
+        return GPTConfig(vocab_size=VOCAB, n_layers=self.n_layers, d_model=self.d_model,
+                         n_heads=self.n_heads, max_len=self.seq_len, codebook_sites=sites,
+                         num_codes=self.num_codes, k=self.k, embed_std=self.embed_std,
+                         codebook_kwargs={"kmeans_init": self.kmeans_init,
+                                          "dead_after": self.dead_after,
+                                          "mse_weight": self.mse_weight,
+                                          "similarity": self.similarity,
+                                          "layer_norm": self.layer_norm})
+
+
+def tiny_config(**kw: Any) -> TokFSMConfig:
+    """Seconds on a CPU: 10 states, 3 edges, 1 layer (tests)."""
+    base = TokFSMConfig(n_states=10, n_edges=3, seq_len=24, n_layers=1, d_model=32, n_heads=2,
+                        num_codes=32, steps=150, batch_size=16, lr=3e-3, warmup=10,
+                        eval_every=75, eval_rollouts=32, final_rollouts=64)
+    return replace(base, **kw)
+
+
+def small_config(**kw: Any) -> TokFSMConfig:
+    """About a minute on two CPU cores: 32 states, 4 edges, 2 layers."""
+    return replace(TokFSMConfig(), **kw)
+
+
+def paper_config(**kw: Any) -> TokFSMConfig:
+    """The paper's setting: 100 states, 10 edges, 128 tokens, 4 layers x 128, 4 heads, 1000 codes,
+    k=1, AdamW lr 1e-3."""
+    base = TokFSMConfig(n_states=100, n_edges=10, seq_len=128, n_layers=4, d_model=128,
+                        n_heads=4, num_codes=1000, k=1, steps=10000, batch_size=64, lr=1e-3,
+                        warmup=200, eval_every=1000, eval_rollouts=64, final_rollouts=512)
+    return replace(base, **kw)
+
+
+CONFIGS: dict[str, Callable[..., TokFSMConfig]] = {"tiny": tiny_config, "small": small_config,
+                                                   "paper": paper_config}
+
+
+# -- metrics ---------------------------------------------------------------------------------
+@torch.no_grad()
+def sample_rollouts(model: TinyGPT, fsm: FSM, n: int, n_states: int,
+                    generator: torch.Generator | None = None,
+                    temperature: float = 1.0) -> Tensor:
+    """States (n, n_states) of sampled rollouts, each prompted with one random start state."""
+    model.eval()
+    start = torch.randint(fsm.n_states, (n, 1), generator=generator)
+    tokens = fsm.encode(start)
+    total = min(n_states * fsm.width, model.cfg.max_len + 1)
+    while tokens.shape[1] < total:
+        logits = model(tokens)[:, -1] / temperature
+        nxt = torch.multinomial(F.softmax(logits, dim=-1), 1, generator=generator)
+        tokens = torch.cat([tokens, nxt], dim=1)
+    return fsm.decode(tokens)
+
+
+def transition_accuracy(fsm: FSM, states: Tensor) -> dict[str, float]:
+    """Share of consecutive states joined by an edge, overall and for the first transition."""
+    ok = fsm.is_edge(states[:, :-1], states[:, 1:])
+    return {"transition_accuracy": float(ok.float().mean()),
+            "first_transition_accuracy": float(ok[:, 0].float().mean())}
+
+
+def evaluate_rollouts(model: TinyGPT, fsm: FSM, n: int, seed: int = 1234) -> dict[str, float]:
+    g = torch.Generator().manual_seed(seed)
+    states = sample_rollouts(model, fsm, n, model.cfg.max_len // fsm.width, g)
+    return transition_accuracy(fsm, states)
+
+
+def purity(codes: Tensor, labels: Tensor, min_count: int = 2) -> dict[str, float]:
+    """Code purity: codes (n, m) fired for items labelled (n,); a column holds one code each.
+
+    Counts codes fired at least `min_count` times; pure = all their firings carry one label.
+    """
+    codes = codes.reshape(codes.shape[0], -1)
+    pure = total = 0
+    used = 0
+    for j in range(codes.shape[1]):
+        col = codes[:, j]
+        for c in torch.unique(col):
+            lab = labels[col == c]
+            used += 1
+            if lab.numel() < min_count:
+                continue
+            total += 1
+            pure += int(torch.unique(lab).numel() == 1)
+    return {"pure_share": pure / total if total else float("nan"), "codes_counted": total,
+            "codes_used": used}
+
+
+@torch.no_grad()
+def code_purity(model: TinyGPT, fsm: FSM, n_seqs: int = 128, min_count: int = 2,
+                seed: int = 4321) -> dict[str, dict[str, float]]:
+    """Purity of every codebook site at the last digit of each state of fresh walks."""
+    model.eval()
+    g = torch.Generator().manual_seed(seed)
+    walks = fsm.walks(n_seqs, model.cfg.max_len // fsm.width, g)
+    tokens = fsm.encode(walks)
+    cbs = model.codebooks()
+    with ExitStack() as stack:
+        recs = {s: stack.enter_context(layer.record()) for s, layer in cbs.items()}
+        model(tokens)
+    pos = torch.arange(fsm.width - 1, tokens.shape[1], fsm.width)
+    out = {}
+    for site, rec in recs.items():
+        ids = rec[0][:, pos]  # (n, states, [groups,] k)
+        flat = ids.reshape(ids.shape[0] * ids.shape[1], -1)
+        out[site] = purity(flat, walks.reshape(-1), min_count)
+    return out
+
+
+def _next_state_logprobs(model: TinyGPT, fsm: FSM, ctx: Tensor,
+                         forced: dict[str, Tensor] | None = None) -> Tensor:
+    """log P(next state) (n_states,) after token context ctx (T,), optional forced MLP codes
+    (site -> (T, k) ids, -1 where not forced). Renormalised over valid states."""
+    w = fsm.width
+    states = torch.arange(fsm.n_states)
+    digits = fsm.encode(states.unsqueeze(1))  # (N, w)
+    if w == 1:
+        prefixes = torch.zeros(1, 0, dtype=torch.long)
+        inverse = torch.zeros(len(states), dtype=torch.long)
+    else:
+        prefixes, inverse = torch.unique(digits[:, :w - 1], dim=0, return_inverse=True)
+    batch = torch.cat([ctx.expand(prefixes.shape[0], -1), prefixes], dim=1)
+    t = batch.shape[1]
+    cbs = model.codebooks()
+    with ExitStack() as stack:
+        for site, ids in (forced or {}).items():
+            pad = torch.full((t - ids.shape[0], ids.shape[1]), -1, dtype=torch.long)
+            stack.enter_context(cbs[site].force_codes(torch.cat([ids, pad]).unsqueeze(0)))
+        logp = F.log_softmax(model(batch), dim=-1)  # (P, t, V)
+    start = ctx.shape[0] - 1
+    rows = logp[inverse]  # (N, t, V)
+    per_digit = torch.stack([rows[torch.arange(len(states)), start + j, digits[:, j]]
+                             for j in range(w)], dim=1)
+    total = per_digit.sum(1)
+    return total - torch.logsumexp(total, 0)
+
+
+def _jsd_bits(p: Tensor, q: Tensor) -> float:
+    m = 0.5 * (p + q)
+
+    def kl(a: Tensor, b: Tensor) -> Tensor:
+        mask = a > 0
+        return (a[mask] * (a[mask] / b[mask]).log2()).sum()
+
+    return float(0.5 * kl(p, m) + 0.5 * kl(q, m))
+
+
+@torch.no_grad()
+def intervention_success(model: TinyGPT, fsm: FSM, n_pairs: int = 32, ctx_states: int = 8,
+                         seed: int = 99, sites: list[str] | None = None) -> dict[str, float]:
+    """Patch MLP codes of a context ending in b into one ending in a (disjoint successors)."""
+    model.eval()
+    cbs = model.codebooks()
+    sites = sites or [s for s in cbs if s.endswith("mlp.out")]
+    if not sites:
+        raise ValueError("the model has no MLP codebooks to patch")
+    g = torch.Generator().manual_seed(seed)
+    walks = fsm.walks(max(64, 8 * n_pairs), ctx_states, g)
+    last = walks[:, -1]
+    succ = fsm.successors
+    w, t = fsm.width, ctx_states * fsm.width
+    pos = slice(t - w, t)
+    res: dict[str, list[float]] = {k: [] for k in ("jsd_clean", "jsd_patched", "moved",
+                                                   "moved_clean", "stay_patched")}
+    order = torch.randperm(walks.shape[0], generator=g).tolist()
+    pairs = []
+    for i in order:
+        for j in order:
+            a, b = int(last[i]), int(last[j])
+            if a != b and not fsm.adjacency[a][succ[b]].any() and not set(
+                    succ[a].tolist()) & set(succ[b].tolist()):
+                pairs.append((i, j))
+                break
+        if len(pairs) >= n_pairs:
+            break
+    e = fsm.n_edges
+    for i, j in pairs:
+        a, b = int(last[i]), int(last[j])
+        ctx_a, ctx_b = fsm.encode(walks[i]), fsm.encode(walks[j])
+        with ExitStack() as stack:
+            recs = {s: stack.enter_context(cbs[s].record()) for s in sites}
+            model(ctx_b.unsqueeze(0))
+        forced = {}
+        for s in sites:
+            ids = torch.full((t, model.cfg.k), -1, dtype=torch.long)
+            ids[pos] = recs[s][0][0, pos]
+            forced[s] = ids
+        clean = _next_state_logprobs(model, fsm, ctx_a).exp()
+        patched = _next_state_logprobs(model, fsm, ctx_a, forced).exp()
+        target = torch.zeros(fsm.n_states)
+        target[succ[b]] = 1.0 / e
+        sb, sa = set(succ[b].tolist()), set(succ[a].tolist())
+        top_p = patched.topk(e).indices.tolist()
+        top_c = clean.topk(e).indices.tolist()
+        res["jsd_clean"].append(_jsd_bits(clean, target))
+        res["jsd_patched"].append(_jsd_bits(patched, target))
+        res["moved"].append(sum(s in sb for s in top_p) / e)
+        res["moved_clean"].append(sum(s in sb for s in top_c) / e)
+        res["stay_patched"].append(sum(s in sa for s in top_p) / e)
+    mean = {k: sum(v) / len(v) if v else float("nan") for k, v in res.items()}
+    return {"pairs": len(pairs), "jsd_clean": mean["jsd_clean"],
+            "jsd_patched": mean["jsd_patched"],
+            "jsd_drop": mean["jsd_clean"] - mean["jsd_patched"],
+            "top_moved_to_b": mean["moved"], "top_b_before_patch": mean["moved_clean"],
+            "top_still_a_after_patch": mean["stay_patched"], "sites": sites}
+
+
+# -- training --------------------------------------------------------------------------------
+@dataclass
+class TrainResult:
+    model: TinyGPT
+    fsm: FSM
+    config: TokFSMConfig
+    curve: list[dict[str, float]]
+    metrics: dict[str, Any]
+    seconds: float
+
+    def summary(self) -> dict[str, Any]:
+        return {"config": asdict(self.config), "curve": self.curve, "metrics": self.metrics,
+                "seconds": round(self.seconds, 1)}
+
+
+def _lr_factor(cfg: TokFSMConfig, step: int) -> float:
+    if step < cfg.warmup:
+        return (step + 1) / cfg.warmup
+    if cfg.schedule == "constant":
+        return 1.0
+    frac = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
+
+
+def train(cfg: TokFSMConfig, *, progress: bool = False, evaluate: bool = True,
+          log: Callable[[dict[str, float]], None] | None = None) -> TrainResult:
+    """Train a TinyGPT on the FSM; eval every `eval_every` steps gives the budget -> accuracy curve."""
+    t0 = time.perf_counter()
+    torch.manual_seed(cfg.seed)
+    fsm = FSM(cfg.n_states, cfg.n_edges, cfg.fsm_seed)
+    model = TinyGPT(cfg.gpt_config())
+    opt = torch.optim.AdamW(codebook_param_groups(model, cfg.weight_decay,
+                                                  cfg.codebook_weight_decay), lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _lr_factor(cfg, s))
+    g = torch.Generator().manual_seed(cfg.seed + 1)
+    curve: list[dict[str, float]] = []
+    bar = _Bar(progress, cfg.steps)
+    with bar:
+        for step in range(1, cfg.steps + 1):
+            model.train()
+            tokens = fsm.sequences(cfg.batch_size, cfg.seq_len, g)
+            logits = model(tokens[:, :-1])
+            task = F.cross_entropy(logits.reshape(-1, VOCAB), tokens[:, 1:].reshape(-1))
+            loss = task + model.aux_loss()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            bar.advance(float(task.detach()))
+            if evaluate and (step % cfg.eval_every == 0 or step == cfg.steps):
+                point = {"step": step, "tokens": step * cfg.batch_size * cfg.seq_len,
+                         "loss": float(task.detach()),
+                         **evaluate_rollouts(model, fsm, cfg.eval_rollouts)}
+                curve.append(point)
+                if log:
+                    log(point)
+    metrics: dict[str, Any] = {}
+    if evaluate:
+        metrics = evaluate_model(model, fsm, cfg.final_rollouts)
+    model.eval()
+    return TrainResult(model, fsm, cfg, curve, metrics, time.perf_counter() - t0)
+
+
+def evaluate_model(model: TinyGPT, fsm: FSM, n_rollouts: int = 256) -> dict[str, Any]:
+    """Rollout accuracies, code purity per site and intervention success (with MLP codebooks)."""
+    out: dict[str, Any] = dict(evaluate_rollouts(model, fsm, n_rollouts))
+    if model.codebooks():
+        out["purity"] = code_purity(model, fsm)
+        mlp = [s for s in model.codebooks() if s.endswith("mlp.out")]
+        out["best_mlp_purity"] = max(out["purity"][s]["pure_share"] for s in mlp)
+        out["intervention"] = intervention_success(model, fsm)
+    return out
+
+
+class _Bar:
+    def __init__(self, show: bool, total: int) -> None:
+        self.show, self.total = show, total
+        self._prog: Any = None
+
+    def __enter__(self) -> Self:
+        if self.show:
+            from rich.progress import Progress
+
+            self._prog = Progress(transient=True)
+            self._prog.__enter__()
+            self._task = self._prog.add_task("training", total=self.total)
+        return self
+
+    def advance(self, loss: float) -> None:
+        if self._prog is not None:
+            self._prog.update(self._task, advance=1, description=f"training loss {loss:.3f}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._prog is not None:
+            self._prog.__exit__(*exc)
+
+
+def save_result(result: TrainResult, directory: str) -> None:
+    """Model (safetensors + config) plus the FSM seed and TokFSM config, for `load_result`."""
+    result.model.save(directory, extra={"tokfsm": asdict(result.config),
+                                        "metrics": result.metrics, "curve": result.curve})
+
+
+def load_result(directory: str) -> tuple[TinyGPT, FSM, TokFSMConfig]:
+    model = TinyGPT.load(directory)
+    cfg = TokFSMConfig(**model.extra["tokfsm"])
+    return model, FSM(cfg.n_states, cfg.n_edges, cfg.fsm_seed), cfg
+
+
+__all__ = ["CONFIGS", "FSM", "TokFSMConfig", "TrainResult", "code_purity", "evaluate_model",
+           "evaluate_rollouts", "intervention_success", "load_result", "paper_config", "purity",
+           "sample_rollouts", "save_result", "small_config", "tiny_config", "train",
+           "transition_accuracy"]

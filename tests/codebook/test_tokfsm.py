@@ -1,0 +1,147 @@
+"""TokFSM: generator, metrics on hand-made cases, a tiny training run, TinyGPT save/load."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from affectlab.codebook.gpt import GPTConfig, TinyGPT
+from affectlab.codebook.tokfsm import (
+    FSM,
+    _jsd_bits,
+    intervention_success,
+    load_result,
+    purity,
+    save_result,
+    tiny_config,
+    train,
+    transition_accuracy,
+)
+
+
+def test_fsm_generator_properties() -> None:
+    fsm = FSM(100, 10, seed=3)
+    assert fsm.successors.shape == (100, 10) and fsm.width == 2
+    for row in fsm.successors:
+        assert len(set(row.tolist())) == 10
+    assert torch.equal(fsm.successors, FSM(100, 10, seed=3).successors)
+    assert not torch.equal(fsm.successors, FSM(100, 10, seed=4).successors)
+    g = torch.Generator().manual_seed(0)
+    walks = fsm.walks(50, 64, g)
+    assert fsm.is_edge(walks[:, :-1], walks[:, 1:]).all()
+    tokens = fsm.encode(walks)
+    assert tokens.shape == (50, 128) and tokens.max() <= 9 and tokens.min() >= 0
+    assert torch.equal(fsm.decode(tokens), walks)
+    assert fsm.encode(torch.tensor([[7, 42]])).tolist() == [[0, 7, 4, 2]]
+    seqs = fsm.sequences(4, 128, torch.Generator().manual_seed(1))
+    assert seqs.shape == (4, 128)
+    # successors are used uniformly
+    counts = torch.zeros(10)
+    for _ in range(5):
+        w = fsm.walks(2000, 2, g)
+        for k in range(10):
+            counts[k] += (fsm.successors[w[:, 0]][:, k] == w[:, 1]).sum()
+    assert counts.min() / counts.max() > 0.8
+    with pytest.raises(ValueError):
+        fsm.sequences(2, 127)
+
+
+def test_transition_accuracy_hand_made() -> None:
+    fsm = FSM(5, 2, seed=0)
+    a = int(fsm.successors[0, 0])
+    bad = next(s for s in range(5) if s not in fsm.successors[a].tolist())
+    states = torch.tensor([[0, a, bad], [0, a, int(fsm.successors[a, 1])]])
+    acc = transition_accuracy(fsm, states)
+    assert acc["transition_accuracy"] == pytest.approx(3 / 4)
+    assert acc["first_transition_accuracy"] == 1.0
+    invalid = transition_accuracy(fsm, torch.tensor([[0, 7]]))  # 7 is not a state
+    assert invalid["transition_accuracy"] == 0.0
+
+
+def test_purity_hand_made() -> None:
+    codes = torch.tensor([0, 0, 1, 1, 2, 3])
+    labels = torch.tensor([4, 4, 4, 5, 6, 6])
+    res = purity(codes.unsqueeze(1), labels, min_count=2)
+    assert res["pure_share"] == 0.5 and res["codes_counted"] == 2 and res["codes_used"] == 4
+    assert purity(codes.unsqueeze(1), labels, min_count=1)["pure_share"] == 0.75
+    # two columns (heads) count as separate codebooks
+    two = purity(torch.stack([codes, codes], 1), labels, min_count=2)
+    assert two["codes_counted"] == 4 and two["pure_share"] == 0.5
+
+
+def test_jsd_bits() -> None:
+    p = torch.tensor([1.0, 0.0])
+    q = torch.tensor([0.0, 1.0])
+    assert _jsd_bits(p, q) == pytest.approx(1.0)
+    assert _jsd_bits(p, p) == pytest.approx(0.0)
+    assert 0 < _jsd_bits(torch.tensor([0.5, 0.5]), p) < 1
+
+
+def test_tiny_training_beats_chance_and_round_trips(tmp_path) -> None:
+    torch.set_num_threads(1)
+    res = train(tiny_config(steps=120, eval_every=60))
+    fsm = res.fsm
+    chance = fsm.n_edges / fsm.n_states  # a uniform random next state
+    m = res.metrics
+    assert m["transition_accuracy"] > chance + 0.3
+    assert [p["step"] for p in res.curve] == [60, 120]
+    assert set(m["purity"]) == {"blocks.0.attn.head_in", "blocks.0.mlp.out"}
+    inter = m["intervention"]
+    assert inter["pairs"] > 0 and 0 <= inter["top_moved_to_b"] <= 1
+    assert not math.isnan(inter["jsd_drop"])
+    save_result(res, str(tmp_path / "m"))
+    model, fsm2, cfg = load_result(str(tmp_path / "m"))
+    assert torch.equal(fsm2.successors, fsm.successors) and cfg == res.config
+    x = fsm.sequences(3, 24, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(model(x), res.model(x))
+
+
+def test_forced_mlp_codes_move_predictions_in_a_toy_model() -> None:
+    torch.manual_seed(0)
+    fsm = FSM(10, 3, seed=0)
+    model = TinyGPT(tiny_config().gpt_config()).eval()
+    out = intervention_success(model, fsm, n_pairs=3, ctx_states=4)
+    assert out["pairs"] == 3 and out["sites"] == ["blocks.0.mlp.out"]
+
+
+def test_gpt_sites_and_errors(tmp_path) -> None:
+    cfg = GPTConfig(vocab_size=10, n_layers=2, d_model=16, n_heads=2, max_len=8,
+                    codebook_sites=["blocks.1.attn.head_in", "blocks.-1.mlp.out"], num_codes=8)
+    model = TinyGPT(cfg)
+    assert set(model.codebooks()) == {"blocks.1.attn.head_in", "blocks.1.mlp.out"}
+    ids = torch.randint(10, (2, 8))
+    logits = model(ids)
+    assert logits.shape == (2, 8, 10)
+    assert model.codebooks()["blocks.1.attn.head_in"].last_codes.shape == (2, 8, 2, 1)
+    model.save(tmp_path / "g")
+    again = TinyGPT.load(tmp_path / "g")
+    torch.testing.assert_close(again(ids), model.eval()(ids))
+    with pytest.raises(ValueError):
+        TinyGPT(GPTConfig(vocab_size=10, codebook_sites=["blocks.0.resid_post"]))
+    with pytest.raises(ValueError):
+        model(torch.randint(10, (1, 9)))
+
+
+def test_cli_train_small_json_and_eval(tmp_path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from affectlab.cli.codebook import app
+
+    runner = CliRunner()
+    out = tmp_path / "cli"
+    res = runner.invoke(app, ["tokfsm", "train", "--small", "--steps", "8", "--rollouts", "8", "--json",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output)
+    assert summary["configuration"] == "small" and summary["curve"][-1]["step"] == 8
+    assert "transition_accuracy" in summary["metrics"]
+    res = runner.invoke(app, ["tokfsm", "eval", "--model", str(out), "--rollouts", "8",
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    assert "best_mlp_purity" in json.loads(res.output)
+    res = runner.invoke(app, ["tokfsm", "eval", "--model", str(tmp_path / "none"), "--json"])
+    assert res.exit_code == 2
