@@ -238,3 +238,59 @@ def test_decoding_stops_at_the_models_context_length():
     assert len(ids) + r.think_tokens + r.answer_tokens <= 128
     with pytest.raises(ValueError, match="at most 128"):
         think_and_answer(lm.model, lm.tokenizer, ids * 40, cfg())
+
+
+def test_top_n_one_is_greedy_on_a_model_that_scales_its_embeddings():
+    """Gemma multiplies embeddings by sqrt(d) inside the embedding module; concept tokens must
+    be built from the module's output, not its raw matrix."""
+    from _lm_tiny import tiny_tokenizer
+    from transformers import Gemma2Config, Gemma2ForCausalLM
+
+    tok = tiny_tokenizer()
+    config = Gemma2Config(vocab_size=len(tok), hidden_size=32, intermediate_size=48,
+                          num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                          head_dim=8, max_position_embeddings=128,
+                          pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+                          bos_token_id=tok.bos_token_id)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        net = Gemma2ForCausalLM(config).eval()
+    ids = tok.encode("tell me about my dog", add_special_tokens=False)
+    c = cfg(top_n=1, cold_stop=False, max_think_tokens=10, think_end="<unk>")
+    soft = think_and_answer(net, tok, ids, c)
+    hard = think_and_answer(net, tok, ids, c, mode="discrete")
+    assert soft.thinking_ids == hard.thinking_ids and len(soft.thinking_ids) > 0
+
+
+def test_a_marker_merged_with_the_next_text_still_ends_thinking():
+    pieces = {1: "x", 2: "</thin", 3: "k>", 4: "k>.", 5: "y", 6: "", 7: "z"}
+
+    class PieceTok:  # "</think>" is two pieces; one token is "k>." (the marker's end + ".")
+        eos_token_id = 6
+
+        def encode(self, text, add_special_tokens=False):
+            return [2, 3] if text == "</think>" else [1]
+
+        def decode(self, ids, skip_special_tokens=True):
+            return "".join(pieces[i] for i in ids)
+
+    class Seq(Scripted):
+        order = (1, 2, 4, 5, 5, 5, 5, 5)
+
+        def forward(self, input_ids=None, inputs_embeds=None, cache=None, use_cache=True):
+            out = super().forward(input_ids, inputs_embeds, cache, use_cache)
+            step = len(self.calls) - 1
+            out.logits[:] = 0
+            out.logits[0, 0, self.order[min(step, len(self.order) - 1)]] = 50.0
+            return out
+
+    r = think_and_answer(Seq([]), PieceTok(), [1], SoftThinkingConfig(
+        cold_stop=False, max_think_tokens=10, max_answer_tokens=2))
+    assert r.stop_reason == "marker" and r.thinking == "x" and r.answer == "yy"
+
+
+def test_answer_settings_are_checked_up_front():
+    with pytest.raises(ValueError, match="answer_top_p"):
+        SoftThinkingConfig(answer_top_p=0.0)
+    with pytest.raises(ValueError, match="answer_top_k"):
+        SoftThinkingConfig(answer_top_k=-3)

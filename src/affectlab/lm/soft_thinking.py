@@ -68,6 +68,8 @@ class SoftThinkingConfig:
             (self.max_answer_tokens >= 1, "max_answer_tokens must be at least 1"),
             (bool(self.think_end), "think_end must be a non-empty marker"),
             (self.answer_temperature > 0, "answer_temperature must be positive"),
+            (0 < self.answer_top_p <= 1, "answer_top_p must be in (0, 1]"),
+            (self.answer_top_k >= 0, "answer_top_k must be >= 0 (0 turns it off)"),
         ]
         for ok, message in checks:
             if not ok:
@@ -143,13 +145,20 @@ def add_noise(weights: torch.Tensor, cfg: SoftThinkingConfig,
     conc = (cfg.dirichlet_alpha * weights).clamp_min(1e-6)
     gam = torch._standard_gamma(conc, generator=generator) if generator is not None else \
         torch.distributions.Dirichlet(conc).sample()
-    return gam / gam.sum()
+    total = gam.sum()
+    return gam / total if total > 0 else weights  # every draw underflowed: keep the weights
 
 
-def concept_embedding(embeddings: torch.Tensor, ids: torch.Tensor,
+def concept_embedding(embeddings: torch.Tensor | torch.nn.Module, ids: torch.Tensor,
                       weights: torch.Tensor) -> torch.Tensor:
-    """sum_k w_k * E[ids_k], in the embedding matrix's dtype: (d_model,)."""
-    rows = embeddings[ids.to(embeddings.device)]
+    """sum_k w_k * E[ids_k], in the embedding's dtype: (d_model,). Given the embedding module
+    (not its matrix), rows come from its forward, so models that scale embeddings inside it
+    (Gemma's sqrt(d)) get the same scale as their token inputs."""
+    if isinstance(embeddings, torch.nn.Module):
+        device = next(embeddings.parameters()).device
+        rows = embeddings(ids.to(device))
+    else:
+        rows = embeddings[ids.to(embeddings.device)]
     return (weights.to(rows.device, torch.float32)[:, None] * rows.float()).sum(0).to(rows.dtype)
 
 
@@ -171,7 +180,7 @@ def _pick(logits: torch.Tensor, do_sample: bool, temperature: float, top_p: floa
     cfg = SoftThinkingConfig(top_n=max(1, top_k or logits.numel()), temperature=temperature,
                              top_p=top_p, top_k=top_k, min_p=0.0)
     ids, w, _ = filter_probs(logits, cfg)
-    return int(ids[torch.multinomial(w, 1, generator=generator)])
+    return int(ids.cpu()[torch.multinomial(w.cpu(), 1, generator=generator)])
 
 
 def _stop_ids(tokenizer: Any, model: Any) -> set[int]:
@@ -199,7 +208,7 @@ def think_and_answer(model: Any, tokenizer: Any, prompt_ids: Sequence[int],
         raise ValueError("the prompt is empty")
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     device = next(model.parameters()).device
-    embed = model.get_input_embeddings().weight
+    embed = model.get_input_embeddings()
     stops = _stop_ids(tokenizer, model)
     marker_ids = tokenizer.encode(cfg.think_end, add_special_tokens=False)
     start = time.perf_counter()
@@ -229,17 +238,18 @@ def think_and_answer(model: Any, tokenizer: Any, prompt_ids: Sequence[int],
     entropies: list[float] = []
     cold = ColdStop(cfg.entropy_threshold, cfg.cold_stop_steps)
     reason = "budget"
-    vocab = min(logits.shape[-1], embed.shape[0])
+    vocab = min(logits.shape[-1], embed.weight.shape[0])
     while len(shown) < cfg.max_think_tokens:
         if length + 1 + len(marker_ids) >= limit:  # keep room to close thinking and answer
             break
         ids, w, h = filter_probs(logits[:vocab], cfg)
+        ids, w = ids.cpu(), w.cpu()  # at most top-n values; CPU keeps seeded runs device-free
         entropies.append(h)
         if cfg.cold_stop and cold.update(h):
             reason = "cold-stop"  # this step becomes the end-of-thinking marker
             break
-        if mode == "discrete" and think_do_sample:
-            top = int(ids[torch.multinomial(w, 1, generator=gen)])
+        if mode == "discrete" and think_do_sample:  # sample like ordinary decoding: no top-n
+            top = _pick(logits[:vocab], True, cfg.temperature, cfg.top_p, cfg.top_k, gen)
         else:
             top = int(ids[0])
         if top in stops:
@@ -261,8 +271,8 @@ def think_and_answer(model: Any, tokenizer: Any, prompt_ids: Sequence[int],
     if reason == "marker" and marker_ids and thinking_ids[-len(marker_ids):] == marker_ids:
         shown_text_ids = thinking_ids[: -len(marker_ids)]
     thinking = tokenizer.decode(shown_text_ids, skip_special_tokens=True)
-    if reason == "marker" and thinking.endswith(cfg.think_end):
-        thinking = thinking[: -len(cfg.think_end)]
+    if reason == "marker" and cfg.think_end in thinking:
+        thinking = thinking[: thinking.rindex(cfg.think_end)]
     answer_ids: list[int] = []
     if reason != "eos":
         for _ in range(cfg.max_answer_tokens):
@@ -308,10 +318,14 @@ def _cache_of(out: Any) -> Any:
 
 
 def _ends_with(shown: list[int], marker_ids: list[int], tokenizer: Any, marker: str) -> bool:
+    """Whether the shown tokens just completed the marker, also when its last piece is merged
+    with what follows (SmolLM2 has tokens like ">." after "</", "think")."""
     if marker_ids and shown[-len(marker_ids):] == marker_ids:
         return True
-    tail = tokenizer.decode(shown[-(len(marker_ids) + 2):], skip_special_tokens=False)
-    return tail.endswith(marker)
+    n = 2 * len(marker_ids) + 2
+    tail = tokenizer.decode(shown[-n:], skip_special_tokens=False)
+    before = tokenizer.decode(shown[-n:-1], skip_special_tokens=False) if len(shown) > 1 else ""
+    return marker in tail and marker not in before
 
 
 def entropy_bits(nats: float) -> float:
