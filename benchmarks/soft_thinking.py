@@ -242,7 +242,7 @@ def main() -> None:
     ap.add_argument("--cache", default="/tmp/affectlab-soft-thinking")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
-    args.steps, args.n_test = ([100], 20) if args.quick else ([400, 800, 3000], 300)
+    args.steps, args.n_test = ([100], 20) if args.quick else ([800, 3000], 300)
     args.n_smol, args.smol_think = (4, 16) if args.quick else (40, 48)
     args.speed_tokens, args.speed_repeats = (16, 1) if args.quick else (64, 3)
     torch.set_num_threads(min(2, os.cpu_count() or 1))
