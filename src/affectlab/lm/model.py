@@ -252,13 +252,20 @@ class LanguageModel:
         return out
 
 
-def _strip_after_eos(row: list[int], tokenizer: Any, model: Any = None) -> list[int]:
-    """The reply up to (not including) its first stop token: the tokenizer's end and pad tokens
-    and every end token of the model's generation config (e.g. Llama-3's <|eot_id|>)."""
-    stops = {tokenizer.eos_token_id, tokenizer.pad_token_id}
+def stop_token_ids(tokenizer: Any, model: Any = None) -> set[int]:
+    """Ids that end a reply: the tokenizer's end token and every end token of the model's
+    generation config (e.g. Llama-3's <|eot_id|>)."""
+    stops = {tokenizer.eos_token_id}
     config_eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
     if config_eos is not None:
         stops.update(config_eos if isinstance(config_eos, (list, tuple)) else [config_eos])
+    return {s for s in stops if s is not None}
+
+
+def _strip_after_eos(row: list[int], tokenizer: Any, model: Any = None) -> list[int]:
+    """The reply up to (not including) its first stop token: the tokenizer's end and pad tokens
+    and every end token of the model's generation config (e.g. Llama-3's <|eot_id|>)."""
+    stops = stop_token_ids(tokenizer, model) | {tokenizer.pad_token_id}
     for k, t in enumerate(row):
         if t in stops:
             return row[:k]

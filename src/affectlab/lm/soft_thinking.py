@@ -26,6 +26,8 @@ from typing import Any
 
 import torch
 
+from affectlab.lm.model import stop_token_ids
+
 NOISE = (None, "gumbel", "dirichlet")
 
 
@@ -183,14 +185,6 @@ def _pick(logits: torch.Tensor, do_sample: bool, temperature: float, top_p: floa
     return int(ids.cpu()[torch.multinomial(w.cpu(), 1, generator=generator)])
 
 
-def _stop_ids(tokenizer: Any, model: Any) -> set[int]:
-    stops = {tokenizer.eos_token_id}
-    config_eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
-    if config_eos is not None:
-        stops.update(config_eos if isinstance(config_eos, list | tuple) else [config_eos])
-    return {s for s in stops if s is not None}
-
-
 @torch.inference_mode()
 def think_and_answer(model: Any, tokenizer: Any, prompt_ids: Sequence[int],
                      cfg: SoftThinkingConfig | None = None, *, mode: str = "soft",
@@ -209,7 +203,7 @@ def think_and_answer(model: Any, tokenizer: Any, prompt_ids: Sequence[int],
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     device = next(model.parameters()).device
     embed = model.get_input_embeddings()
-    stops = _stop_ids(tokenizer, model)
+    stops = stop_token_ids(tokenizer, model)
     marker_ids = tokenizer.encode(cfg.think_end, add_special_tokens=False)
     start = time.perf_counter()
 
