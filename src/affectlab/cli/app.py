@@ -11,6 +11,7 @@ from affectlab.cli import circuits as _circuits
 from affectlab.cli import codebook as _codebook
 from affectlab.cli import datasets as _datasets
 from affectlab.cli import lm as _lm
+from affectlab.cli import music as _music
 from affectlab.cli import ontology as _ontology
 from affectlab.cli import speech as _speech
 from affectlab.cli import text as _text
@@ -46,9 +47,12 @@ app.add_typer(_lm.app, name="lm")
 app.add_typer(_circuits.app, name="circuits")
 app.add_typer(_speech.app, name="speech")
 app.add_typer(_codebook.app, name="codebook")
+app.add_typer(_music.app, name="music")
 app.command("probe")(_lm.probe_command)
 app.command("generate")(_lm.generate_command)
 app.command("steer")(_circuits.steer_command)
 app.command("analyze")(_analyze)
 app.command("analyze-audio")(_speech.analyze_audio_command)
+app.command("analyze-music")(_music.analyze_music_command)
+app.command("compose")(_music.compose_command)
 app.command("demo")(_demo)

@@ -35,7 +35,7 @@ from affectlab.datasets.splits import (
 from affectlab.datasets.summary import describe, overview
 from affectlab.datasets.text_repair import clean_isear_text, fix_mojibake
 from affectlab.datasets.tweeteval import load_tweeteval
-from affectlab.datasets.vgmidi import load_vgmidi
+from affectlab.datasets.vgmidi import load_vgmidi, load_vgmidi_annotations
 
 __all__ = [
     "COMMON_COLUMNS",
@@ -68,6 +68,7 @@ __all__ = [
     "load_meld",
     "load_tweeteval",
     "load_vgmidi",
+    "load_vgmidi_annotations",
     "overview",
     "parse_emodb_filename",
     "stratified_kfold",

@@ -106,3 +106,55 @@ def load_vgmidi(
         }
     )
     return finalize(frame, NAME)
+
+
+_SIGNATURE = ("age", "gender", "country", "musicianship", "ex1_description", "ex1_valence",
+              "ex1_arousal", "ex2_valence", "ex2_arousal")
+
+
+def load_vgmidi_annotations(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """VGMIDI's raw continuous annotations: one row per (piece, annotator) curve.
+
+    The curves hold one valence and one arousal value in [-1, 1] per measure (bar) of the
+    piece. The raw files carry no annotator id; an annotator is recognised by their answers to
+    the survey (demographics and the free-text example descriptions), which repeat on every
+    piece they annotated (most annotated two). Columns: `piece` (MIDI file name), `midi`
+    (absolute path or None), `key`, `annotator`, `musicianship`, `valence`, `arousal` (lists),
+    `measures`, `duration`, `source` (raw file).
+    """
+    import json
+
+    folder = corpus_dir(NAME, path)
+    raw_dir = folder / "labelled" / "annotations"
+    files = sorted(raw_dir.glob("vgmidi_raw_*.json"))
+    if not files:
+        raise DatasetFormatError(f"corpus {NAME!r}: no labelled/annotations/vgmidi_raw_*.json "
+                                 f"under {folder}")
+    rows = []
+    for file in files:
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            pieces, annotations = data["pieces"], data["annotations"]
+        except (ValueError, KeyError, TypeError) as err:
+            raise DatasetFormatError(f"corpus {NAME!r}: {file}: unreadable ({err})") from err
+        for key, ann in annotations.items():
+            piece_id = key.rsplit("_", 1)[0]
+            piece = pieces.get(piece_id)
+            valence, arousal = ann.get("valence"), ann.get("arousal")
+            if piece is None or not valence or not arousal or len(valence) != len(arousal):
+                continue  # curves of pieces the file does not describe, or broken curves
+            if ann.get("ex1_description") is not None:
+                sig = "|".join(str(ann.get(k)) for k in _SIGNATURE)
+                annotator = hashlib.sha1(f"{file.name}|{sig}".encode()).hexdigest()[:12]
+            else:  # no survey answers: the curve is its own annotator
+                annotator = hashlib.sha1(f"{file.name}|{key}".encode()).hexdigest()[:12]
+            midi = folder / "labelled" / "midi" / piece["midi"]
+            rows.append({
+                "piece": piece["midi"], "midi": str(midi.resolve()) if midi.is_file() else None,
+                "key": f"{file.stem}:{key}", "annotator": annotator,
+                "musicianship": ann.get("musicianship"),
+                "valence": [float(v) for v in valence], "arousal": [float(a) for a in arousal],
+                "measures": int(piece.get("measures", len(valence))),
+                "duration": float(piece.get("duration", float("nan"))), "source": file.name,
+            })
+    return pd.DataFrame(rows)

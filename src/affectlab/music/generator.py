@@ -1,0 +1,265 @@
+"""An attribute-conditioned music generator (after EmoGen's attribute-to-music stage).
+
+A small causal transformer (Hugging Face Llama architecture, trained here from scratch) reads
+the control tokens (one percentile bucket per attribute) and writes bar/position/pitch/duration
+events. It never sees an emotion label: emotion reaches it only through attributes (see
+`affectlab.music.compose`). Decoding is constrained by the event grammar and the requested number
+of bars, so every output is well-formed; tempo and loudness come from their requested buckets.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from affectlab.music.attributes import ATTRIBUTES, AttributeBuckets
+from affectlab.music.tokens import POSITIONS, Vocabulary, decode, encode
+from affectlab.music.unlabelled import Segment
+
+_TEMPO = ATTRIBUTES.index("tempo")
+_VELOCITY = ATTRIBUTES.index("velocity")
+
+
+@dataclass
+class GeneratorConfig:
+    """Model size and training settings."""
+
+    n_buckets: int = 3
+    d_model: int = 128
+    n_layers: int = 4
+    n_heads: int = 4
+    max_len: int = 1024
+    steps: int = 2000
+    batch_size: int = 8
+    lr: float = 1e-3
+    warmup: int = 100
+    seed: int = 0
+
+
+class GrammarProcessor:
+    """Masks every token that would break the event grammar or the requested bar count."""
+
+    def __init__(self, vocab: Vocabulary, n_bars: int, prompt_len: int, bars_in_prompt: int = 0
+                 ) -> None:
+        self.vocab, self.n_bars, self.prompt_len = vocab, n_bars, prompt_len
+        self.bars0 = bars_in_prompt
+        kinds = np.array([vocab.kind(i) for i in range(len(vocab))])
+        self.pos_ids = np.flatnonzero(kinds == "pos")
+        self.pitch_ids = np.flatnonzero(kinds == "pitch")
+        self.dur_ids = np.flatnonzero(kinds == "dur")
+        self.state: dict[int, tuple[int, str, int, int]] = {}  # row -> (seen, state, bars, pos)
+
+    def _advance(self, row: int, ids: list[int]) -> tuple[str, int, int]:
+        seen, state, bars, pos = self.state.get(row, (self.prompt_len, "start", self.bars0, -1))
+        if seen == self.prompt_len and self.bars0:
+            state = "dur"  # the prompt ends inside a bar
+        for t in ids[seen:]:
+            kind = self.vocab.kind(t)
+            if t == self.vocab.eos:
+                state = "end"
+            elif kind == "bar":
+                state, bars, pos = "bar", bars + 1, -1
+            elif kind == "pos":
+                state, pos = "pos", self.vocab.value(t)
+            elif kind == "pitch":
+                state = "pitch"
+            elif kind == "dur":
+                state = "dur"
+        self.state[row] = (len(ids), state, bars, pos)
+        return state, bars, pos
+
+    def allowed(self, row: int, ids: list[int]) -> np.ndarray:
+        state, bars, pos = self._advance(row, ids)
+        v = self.vocab
+        if state == "end":
+            return np.array([v.eos])
+        if state == "pos":
+            return self.pitch_ids
+        if state == "pitch":
+            return self.dur_ids
+        close = [v.bar] if bars < self.n_bars else [v.eos]
+        if state == "start":
+            return np.array([v.bar])
+        later = self.pos_ids[self.pos_ids - self.pos_ids[0] > pos]
+        if state == "bar":
+            return np.concatenate([later, close])
+        return np.concatenate([self.pitch_ids, later, close])  # after a duration
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        mask = torch.full_like(scores, -math.inf)
+        for row in range(input_ids.shape[0]):
+            allowed = self.allowed(row, input_ids[row].tolist())
+            mask[row, torch.as_tensor(allowed)] = 0
+        return scores + mask
+
+
+class MusicGenerator:
+    """The trained model, its vocabulary, the attribute buckets and tempo/velocity per bucket."""
+
+    def __init__(self, model, vocab: Vocabulary, buckets: AttributeBuckets,
+                 config: GeneratorConfig, tempo_of: list[float], velocity_of: list[float]) -> None:
+        self.model, self.vocab, self.buckets, self.config = model, vocab, buckets, config
+        self.tempo_of, self.velocity_of = tempo_of, velocity_of
+
+    @staticmethod
+    def build_model(vocab: Vocabulary, config: GeneratorConfig):
+        from transformers import LlamaConfig, LlamaForCausalLM
+
+        hf = LlamaConfig(vocab_size=len(vocab), hidden_size=config.d_model,
+                         intermediate_size=3 * config.d_model,
+                         num_hidden_layers=config.n_layers, num_attention_heads=config.n_heads,
+                         num_key_value_heads=config.n_heads,
+                         max_position_embeddings=4 * config.max_len, tie_word_embeddings=True,
+                         bos_token_id=vocab.bos, eos_token_id=vocab.eos, pad_token_id=vocab.pad)
+        return LlamaForCausalLM(hf)
+
+    @classmethod
+    def train(cls, segments: Sequence[Segment], config: GeneratorConfig | None = None,
+              progress: bool = False) -> MusicGenerator:
+        """Fit buckets on the segments' attributes, then the model on their token sequences."""
+        import pandas as pd
+
+        config = config or GeneratorConfig()
+        if not segments:
+            raise ValueError("no training segments")
+        torch.manual_seed(config.seed)
+        rng = np.random.default_rng(config.seed)
+        vocab = Vocabulary(config.n_buckets)
+        frame = pd.DataFrame([s.attributes for s in segments], columns=list(ATTRIBUTES))
+        buckets = AttributeBuckets(config.n_buckets).fit(frame)
+        ids = buckets.transform(frame)
+        seqs = [encode(s.events, s.n_bars, vocab, b)[: config.max_len]
+                for s, b in zip(segments, ids, strict=True)]
+        tempo_of = [float(np.median([s.tempo for s, b in zip(segments, ids, strict=True)
+                                     if b[_TEMPO] == k] or [120.0])) for k in range(config.n_buckets)]
+        velocity_of = [float(np.median([s.velocity for s, b in zip(segments, ids, strict=True)
+                                        if b[_VELOCITY] == k] or [80.0]))
+                       for k in range(config.n_buckets)]
+        model = cls.build_model(vocab, config)
+        opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: min(1.0, (s + 1) / config.warmup)
+            * 0.5 * (1 + math.cos(math.pi * min(s / config.steps, 1.0))))
+        steps = range(config.steps)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=config.steps, desc="generator")
+        model.train()
+        lengths = np.array([len(s) for s in seqs])
+        for _ in steps:
+            # batches of similar length waste less padding
+            anchor = int(rng.integers(len(seqs)))
+            near = np.argsort(np.abs(lengths - lengths[anchor]))[: config.batch_size * 4]
+            batch = [seqs[i] for i in rng.choice(near, size=min(config.batch_size, len(near)),
+                                                   replace=False)]
+            t = max(len(s) for s in batch)
+            x = torch.full((len(batch), t), vocab.pad, dtype=torch.long)
+            att = torch.zeros((len(batch), t), dtype=torch.long)
+            for i, s in enumerate(batch):
+                x[i, : len(s)] = torch.as_tensor(s)
+                att[i, : len(s)] = 1
+            labels = x.masked_fill(att == 0, -100)
+            loss = model(input_ids=x, attention_mask=att, labels=labels).loss
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{float(loss):.3f}")
+        if bar is not None:
+            bar.close()
+        model.eval()
+        return cls(model, vocab, buckets, config, tempo_of, velocity_of)
+
+    def generate(self, buckets: Sequence[int], n_bars: int = 16, *, temperature: float = 1.0,
+                 top_p: float = 0.95, seed: int | None = None, max_bars_per_call: int = 16
+                 ) -> tuple[np.ndarray, float]:
+        """Note rows and tempo for `n_bars` bars under the requested attribute buckets.
+
+        Longer pieces are written in steps: each continues from the previous last half.
+        """
+        if n_bars < 1:
+            raise ValueError(f"n_bars must be at least 1, got {n_bars}")
+        if seed is not None:
+            torch.manual_seed(seed)
+        prefix = [self.vocab.bos, *self.vocab.attribute_ids(list(buckets))]
+        body: list[int] = []
+        done = 0
+        while done < n_bars:
+            keep = _last_bars(body, self.vocab, max_bars_per_call // 2) if done else []
+            kept_bars = sum(t == self.vocab.bar for t in keep)
+            todo = min(n_bars - done, max_bars_per_call - kept_bars)
+            prompt = prefix + keep
+            proc = GrammarProcessor(self.vocab, kept_bars + todo, len(prompt), kept_bars)
+            out = self._sample(prompt, proc, todo * 12 * POSITIONS, temperature, top_p)
+            new = [t for t in out[len(prompt):] if t not in (self.vocab.eos, self.vocab.pad)]
+            body += new
+            done += todo
+        tempo = self.tempo_of[int(buckets[_TEMPO])]
+        notes = decode([self.vocab.bos, *body], self.vocab, tempo=tempo,
+                       velocity=round(self.velocity_of[int(buckets[_VELOCITY])]))
+        return notes, tempo
+
+    def _sample(self, prompt: list[int], proc: GrammarProcessor, max_new: int,
+                temperature: float, top_p: float) -> list[int]:
+        from transformers import LogitsProcessorList
+
+        x = torch.as_tensor([prompt])
+        with torch.no_grad():
+            out = self.model.generate(
+                input_ids=x, attention_mask=torch.ones_like(x), do_sample=True,
+                temperature=temperature, top_p=top_p, top_k=0, max_new_tokens=max_new,
+                logits_processor=LogitsProcessorList([proc]), eos_token_id=self.vocab.eos,
+                pad_token_id=self.vocab.pad)
+        return out[0].tolist()
+
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        from safetensors.torch import save_file
+
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().to(torch.float16).contiguous()
+                 for k, v in self.model.state_dict().items() if k != "lm_head.weight"}
+        save_file(state, str(out / "model.safetensors.part"))
+        (out / "model.safetensors.part").replace(out / "model.safetensors")
+        meta = {"kind": "affectlab.music.generator", "config": asdict(self.config),
+                "buckets": self.buckets.to_dict(), "tempo_of": self.tempo_of,
+                "velocity_of": self.velocity_of}
+        (out / "generator.json.part").write_text(json.dumps(meta, indent=1))
+        (out / "generator.json.part").replace(out / "generator.json")
+        return out
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike[str]) -> MusicGenerator:
+        from safetensors.torch import load_file
+
+        path = Path(folder)
+        if not (path / "generator.json").is_file():
+            raise FileNotFoundError(f"{folder}: no generator.json (not a saved music generator)")
+        meta = json.loads((path / "generator.json").read_text())
+        config = GeneratorConfig(**meta["config"])
+        vocab = Vocabulary(config.n_buckets)
+        model = cls.build_model(vocab, config)
+        state = {k: v.float() for k, v in load_file(str(path / "model.safetensors")).items()}
+        model.load_state_dict(state, strict=False)
+        model.tie_weights()
+        model.eval()
+        return cls(model, vocab, AttributeBuckets.from_dict(meta["buckets"]), config,
+                   meta["tempo_of"], meta["velocity_of"])
+
+
+def _last_bars(ids: list[int], vocab: Vocabulary, n: int) -> list[int]:
+    """The tokens of the last `n` bars of a body."""
+    bars = [i for i, t in enumerate(ids) if t == vocab.bar]
+    return ids[bars[-n]:] if len(bars) >= n else list(ids)
