@@ -67,15 +67,19 @@ def run_static(k: int) -> dict:
             "coefficients": model.coefficients().round(3).to_dict()}
 
 
-def run_dynamic(k: int, epochs: int) -> dict:
+def run_dynamic(k: int, epochs: int, seeds: int) -> dict:
     seqs = vgmidi_sequences()
     names = [s.piece for s in seqs]
-    out: dict = {"pieces": len(seqs), "folds": k, "epochs": epochs, "scores": {}}
+    out: dict = {"pieces": len(seqs), "folds": k, "epochs": epochs, "seeds": seeds, "scores": {},
+                 "sd_over_seeds": {}}
     example = None
     for scales in ("dual", "local", "global", "mean"):
         per_fold = []
+        per_seed = []
         t0 = time.time()
-        for f, test in enumerate(folds_of(names, k)):
+        runs = [(seed, f, test) for seed in range(1 if scales == "mean" else seeds)
+                for f, test in enumerate(folds_of(names, k))]
+        for seed, f, test in runs:
             train = np.setdiff1d(np.arange(len(seqs)), test)
             tr, te = [seqs[i] for i in train], [seqs[i] for i in test]
             gold = [s.mean_curve for s in te]
@@ -85,13 +89,19 @@ def run_dynamic(k: int, epochs: int) -> dict:
                 per_fold.append({m: v for m, v in curve_scores(preds, gold).items()
                                  if m.endswith("rmse")})
                 continue
-            model = DynamicMusicEmotion(DynamicConfig(scales=scales, epochs=epochs)).fit(
+            model = DynamicMusicEmotion(DynamicConfig(scales=scales, epochs=epochs, seed=seed)).fit(
                 [s.features for s in tr], [s.mean_curve for s in tr])
             preds = model.predict([s.features for s in te])
             per_fold.append(curve_scores(preds, gold))
-            if scales == "dual" and f == 0:
+            if f == k - 1:  # one seed's cross-validated scores
+                per_seed.append({m: float(np.mean([p[m] for p in per_fold[-k:]]))
+                                 for m in per_fold[-1]})
+            if scales == "dual" and f == 0 and seed == 0:
                 example = (te[0].piece, gold[0], preds[0])
         out["scores"][scales] = {m: float(np.mean([p[m] for p in per_fold])) for m in per_fold[0]}
+        if per_seed:
+            out["sd_over_seeds"][scales] = {m: float(np.std([p[m] for p in per_seed]))
+                                            for m in per_seed[0]}
         out["scores"][scales]["seconds"] = round(time.time() - t0, 1)
         print(scales, out["scores"][scales], flush=True)
     if example is not None:
@@ -146,11 +156,12 @@ def run_personal(pre_epochs: int, meta_steps: int, n_test: int, lr: float, which
            "pretrain_epochs": pre_epochs, "seconds": {"pretrain": round(t_pre), "maml": round(t_meta)},
            "pretrained": evaluate_adaptation(base, test, steps, lr, which),
            "maml": evaluate_adaptation(maml, test, steps, lr, which)}
-    pre5, pre0 = _per_task(base, test, 5, lr, which), _per_task(base, test, 0, lr, which)
-    maml5, maml0 = _per_task(maml, test, 5, lr, which), _per_task(maml, test, 0, lr, which)
-    res["paired"] = {"maml5_vs_pretrained5": _paired(maml5, pre5),
-                     "maml5_vs_maml0": _paired(maml5, maml0),
-                     "pretrained5_vs_pretrained0": _paired(pre5, pre0)}
+    per = {(name, k): _per_task(est, test, k, lr, which)
+           for name, est in (("pretrained", base), ("maml", maml)) for k in (0, 1, 5)}
+    res["paired"] = {f"{a}{k}_vs_{b}{j}": _paired(per[(a, k)], per[(b, j)])
+                     for a, k, b, j in (("maml", 1, "pretrained", 1), ("maml", 5, "pretrained", 5),
+                                        ("maml", 0, "pretrained", 0), ("maml", 1, "maml", 0),
+                                        ("maml", 5, "maml", 0), ("pretrained", 1, "pretrained", 0))}
     print(json.dumps(res, indent=1), flush=True)
     return res
 
@@ -199,10 +210,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", default=",".join(PARTS))
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--epochs", type=int, default=150)
+    ap.add_argument("--epochs", type=int, default=60)
+    ap.add_argument("--seeds", type=int, default=3, help="model seeds (dynamic)")
     ap.add_argument("--pre-epochs", type=int, default=5)
     ap.add_argument("--meta-steps", type=int, default=300)
-    ap.add_argument("--test-annotators", type=int, default=300)
+    ap.add_argument("--test-annotators", type=int, default=1000)
     ap.add_argument("--inner-lr", type=float, default=0.3)
     ap.add_argument("--adapt", default="gain")
     ap.add_argument("--per-quadrant", type=int, default=10)
@@ -216,7 +228,7 @@ def main() -> None:
         if part == "static":
             res = run_static(args.folds)
         elif part == "dynamic":
-            res = run_dynamic(args.folds, args.epochs)
+            res = run_dynamic(args.folds, args.epochs, args.seeds)
         elif part == "personal":
             res = run_personal(args.pre_epochs, args.meta_steps, args.test_annotators,
                                args.inner_lr, args.adapt)

@@ -57,7 +57,7 @@ def main() -> None:
             card["prototypes"] = {"sources": protos.sources}
     if "dynamic" in parts:
         seqs = vgmidi_sequences()
-        DynamicMusicEmotion(DynamicConfig(epochs=150)).fit(
+        DynamicMusicEmotion(DynamicConfig(epochs=60)).fit(
             [s.features for s in seqs], [s.mean_curve for s in seqs], progress=True
         ).save(out / "dynamic")
         card["dynamic"] = {"trained_on": f"VGMIDI, {len(seqs)} pieces, mean annotator curves"}
@@ -71,7 +71,10 @@ def main() -> None:
             files = [str(p) for p in music21_midi(limit_per_composer=args.music21_limit,
                                                   progress=True)]
         vg = sorted(glob.glob(str(corpus_dir("vgmidi") / "labelled" / "midi" / "*.mid")))
-        segs = corpus_segments(files + vg, n_bars=args.bars, hop=args.bars // 2, progress=True)
+        # music21's engraved scores have no performance tempo or loudness: those stay unknown.
+        segs = (corpus_segments(files, n_bars=args.bars, hop=args.bars // 2, progress=True,
+                                performance=False)
+                + corpus_segments(vg, n_bars=args.bars, hop=args.bars // 2, progress=True))
         config = GeneratorConfig(steps=args.steps, max_len=640)
         gen = MusicGenerator.train(segs, config, progress=True)
         gen.save(out / "generator")

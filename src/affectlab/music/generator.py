@@ -137,11 +137,10 @@ class MusicGenerator:
         ids = buckets.transform(frame)
         seqs = [encode(s.events, s.n_bars, vocab, b)[: config.max_len]
                 for s, b in zip(segments, ids, strict=True)]
-        tempo_of = [float(np.median([s.tempo for s, b in zip(segments, ids, strict=True)
-                                     if b[_TEMPO] == k] or [120.0])) for k in range(config.n_buckets)]
-        velocity_of = [float(np.median([s.velocity for s, b in zip(segments, ids, strict=True)
-                                        if b[_VELOCITY] == k] or [80.0]))
-                       for k in range(config.n_buckets)]
+        tempo_of = _bucket_medians([s.tempo for s in segments], ids[:, _TEMPO], config.n_buckets,
+                                   120.0)
+        velocity_of = _bucket_medians([s.velocity for s in segments], ids[:, _VELOCITY],
+                                      config.n_buckets, 80.0)
         model = cls.build_model(vocab, config)
         opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
         sched = torch.optim.lr_scheduler.LambdaLR(
@@ -257,6 +256,17 @@ class MusicGenerator:
         model.eval()
         return cls(model, vocab, AttributeBuckets.from_dict(meta["buckets"]), config,
                    meta["tempo_of"], meta["velocity_of"])
+
+
+def _bucket_medians(values: list[float], buckets: np.ndarray, n: int, default: float
+                    ) -> list[float]:
+    """Median of the known (finite) values in each bucket; `default` for an empty bucket."""
+    v = np.asarray(values, dtype=np.float64)
+    out = []
+    for k in range(n):
+        known = v[(buckets == k) & np.isfinite(v)]
+        out.append(float(np.median(known)) if len(known) else default)
+    return out
 
 
 def _last_bars(ids: list[int], vocab: Vocabulary, n: int) -> list[int]:

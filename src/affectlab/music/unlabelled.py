@@ -76,8 +76,16 @@ class Segment:
     velocity: float
 
 
-def segments(score: Score, n_bars: int = 16, hop: int = 8, min_notes: int = 8) -> Iterator[Segment]:
-    """Runs of `n_bars` bars every `hop` bars (the last, shorter run is kept if long enough)."""
+_PERFORMANCE = [ATTRIBUTES.index("tempo"), ATTRIBUTES.index("velocity")]
+
+
+def segments(score: Score, n_bars: int = 16, hop: int = 8, min_notes: int = 8,
+             performance: bool = True) -> Iterator[Segment]:
+    """Runs of `n_bars` bars every `hop` bars (the last, shorter run is kept if long enough).
+
+    `performance=False` marks tempo and velocity unknown (NaN): engraved scores converted to
+    MIDI carry a default tempo and loudness, not a performance's.
+    """
     spans = score.bar_spans()
     starts = list(range(0, max(len(spans) - n_bars, 0) + 1, hop))
     for first in starts:
@@ -89,14 +97,18 @@ def segments(score: Score, n_bars: int = 16, hop: int = 8, min_notes: int = 8) -
             continue
         start, end = spans[first][0], spans[first + bars - 1][1]
         attrs = window_attributes(score, start, end)
+        values = np.array([attrs[a] for a in ATTRIBUTES])
         inside = score.notes[(score.notes[:, 0] >= start) & (score.notes[:, 0] < end)]
+        tempo, velocity = score.tempo, float(inside[:, 3].mean())
+        if not performance:
+            values[_PERFORMANCE] = np.nan
+            tempo = velocity = float("nan")
         yield Segment(source=score.source or "", events=events, n_bars=bars,
-                      attributes=np.array([attrs[a] for a in ATTRIBUTES]), tempo=score.tempo,
-                      velocity=float(inside[:, 3].mean()))
+                      attributes=values, tempo=tempo, velocity=velocity)
 
 
 def corpus_segments(files: Iterable[str | os.PathLike[str]], n_bars: int = 16, hop: int = 8,
-                    progress: bool = False) -> list[Segment]:
+                    progress: bool = False, performance: bool = True) -> list[Segment]:
     """Segments of every readable file (unreadable files are skipped)."""
     files = list(files)
     iterator: Iterable = files
@@ -110,5 +122,5 @@ def corpus_segments(files: Iterable[str | os.PathLike[str]], n_bars: int = 16, h
             score = load_midi(file)
         except MusicError:
             continue
-        out.extend(segments(score, n_bars, hop))
+        out.extend(segments(score, n_bars, hop, performance=performance))
     return out
