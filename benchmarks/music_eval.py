@@ -206,6 +206,71 @@ def run_generation(per_quadrant: int, bars: int) -> dict:
             "confusion": pd.crosstab(ok.quadrant, ok.predicted).to_dict()}
 
 
+def _fmt(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def write_report() -> Path:
+    """docs/results/music/music.md from the JSON files present."""
+    lines = ["# Music emotion benchmarks", ""]
+    load = {p.stem: json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))}
+    if "static" in load:
+        d = load["static"]
+        lines += [f"## Static (VGMIDI phrases, {d['folds']}-fold grouped by piece)", "",
+                  f"`{d['command']}` ({d['date']})", "",
+                  "| | valence | arousal | quadrant |", "|---|---|---|---|",
+                  "| attributes + logistic regression | " + " | ".join(
+                      f"{_fmt(d['accuracy'][k])} ± {_fmt(d['accuracy_sd'][k])}"
+                      for k in ("valence", "arousal", "quadrant")) + " |",
+                  "| majority class | " + " | ".join(_fmt(d["majority"][k]) for k in
+                                                    ("valence", "arousal", "quadrant")) + " |", ""]
+    if "dynamic" in load:
+        d = load["dynamic"]
+        lines += [(f"## Per-bar V/A (VGMIDI, {d['pieces']} pieces, {d['folds']}-fold by piece, "
+                  f"{d.get('seeds', 1)} seeds)"), "", f"`{d['command']}` ({d['date']})", "",
+                  "| model | valence RMSE | valence r | arousal RMSE | arousal r |",
+                  "|---|---|---|---|---|"]
+        for name, sc in d["scores"].items():
+            sd = d.get("sd_over_seeds", {}).get(name, {})
+            cell = [f"{_fmt(sc[m])}" + (f" ± {_fmt(sd[m])}" if m in sd else "")
+                    if m in sc else "—" for m in ("valence_rmse", "valence_r", "arousal_rmse",
+                                                   "arousal_r")]
+            lines.append(f"| {name} | " + " | ".join(cell) + " |")
+        lines += ["", "![example](dynamic_example.png)", ""]
+    if "personal" in load:
+        d = load["personal"]
+        lines += [(f"## One-shot listener adaptation ({d['test_annotators']} unseen annotators, "
+                  f"adapting `{d['adapted']}`, inner lr {d['inner_lr']})"), "",
+                  f"`{d['command']}` ({d['date']})", "",
+                  "| initialisation | " + " | ".join(f"{k} steps" for k in d["maml"]) + " |",
+                  "|---" * (len(d["maml"]) + 1) + "|"]
+        for name in ("pretrained", "maml"):
+            lines.append(f"| {name} | " + " | ".join(_fmt(v["mean"]) for v in d[name].values())
+                         + " |")
+        lines += ["", "Paired differences in query RMSE (bootstrap 95% CI):", ""]
+        for k, v in d["paired"].items():
+            lines.append(f"- {k}: {v['mean_diff']:+.4f} [{v['ci95'][0]:+.4f}, "
+                         f"{v['ci95'][1]:+.4f}], lower for {100 * v['share_lower']:.0f}%")
+        lines.append("")
+    if "generation" in load:
+        d = load["generation"]
+        lines += [f"## Emotion-controlled generation ({d['pieces']} pieces of {d['bars']} bars)",
+                  "", f"`{d['command']}` ({d['date']})", "",
+                  f"- valid MIDI: {100 * d['valid_share']:.1f}%",
+                  (f"- attribute control accuracy (modelled attributes): "
+                  f"{100 * d['attribute_accuracy_modelled']:.1f}% (chance about 33%)"),
+                  (f"- emotion control accuracy (static model's quadrant): "
+                  f"{100 * d['emotion_accuracy']:.1f}% (chance 25%)"), "",
+                  "| attribute | control accuracy |", "|---|---|"]
+        lines += [f"| {a} | {100 * v:.1f}% |" for a, v in d["attribute_accuracy"].items()]
+        lines += ["", "| quadrant asked | judged as asked |", "|---|---|"]
+        lines += [f"| {q} | {100 * v:.0f}% |" for q, v in d["emotion_accuracy_per_quadrant"].items()]
+        lines.append("")
+    target = OUT / "music.md"
+    target.write_text("\n".join(lines))
+    return target
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", default=",".join(PARTS))
@@ -240,6 +305,7 @@ def main() -> None:
                "date": time.strftime("%Y-%m-%d"), "wall_seconds": round(time.time() - t0, 1), **res}
         (OUT / f"{part}.json").write_text(json.dumps(res, indent=1, default=str))
         print(part, "done", flush=True)
+    print("report:", write_report())
 
 
 if __name__ == "__main__":
