@@ -1,5 +1,6 @@
 """`affectlab codebook`: codebook-feature models; `tokfsm train` / `tokfsm eval` run the
-finite-state-machine task of "Codebook Features" (Tamkin et al., 2023)."""
+finite-state-machine task of "Codebook Features" (Tamkin et al., 2023); `train`, `search` and
+`steer` put codebooks into the language model (SmolLM2), find emotion codes and steer with them."""
 
 from __future__ import annotations
 
@@ -111,6 +112,208 @@ def eval_command(
         emit_json(metrics)
     else:
         _show(metrics, f"TokFSM model {model}")
+
+
+# -- codebooks in the language model ----------------------------------------------------------
+def _model_dir(model: Path | None, as_json: bool) -> Path:
+    """The given codebook-model folder or the shipped default, checked."""
+    from affectlab.codebook.lm_codes import MANIFEST, WEIGHTS, default_model_dir
+
+    folder = default_model_dir() if model is None else model
+    if not (folder / MANIFEST).is_file() or not (folder / WEIGHTS).is_file():
+        if model is None:
+            fail("no codebook model shipped here: pass --model DIR (a folder written by "
+                 "`affectlab codebook train --out DIR`)", as_json=as_json)
+        fail(f"{folder} holds no saved codebook model ({MANIFEST} and {WEIGHTS} expected; "
+             "train one with `affectlab codebook train --out DIR`)", as_json=as_json)
+    return folder
+
+
+def _emotion(name: str, as_json: bool) -> str:
+    from affectlab.codebook.lm_codes import normalise_emotion
+    from affectlab.errors import UnknownNameError
+
+    try:
+        return normalise_emotion(name)
+    except UnknownNameError as exc:
+        fail(str(exc), as_json=as_json)
+
+
+@app.command("train")
+def lm_train_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder to save the codebooks in.")],
+    base: Annotated[str | None, typer.Option(help="Base model id or path (default: the "
+                                                  "packaged SmolLM2-135M-Instruct).")] = None,
+    sites: Annotated[str, typer.Option(help="Comma-separated sites for codebooks.")] = (
+        "blocks.18.mlp.out,blocks.22.mlp.out"),
+    num_codes: Annotated[int, typer.Option(help="Codes per codebook.")] = 1024,
+    k: Annotated[int, typer.Option("--k", help="Codes chosen per token.")] = 8,
+    steps: Annotated[int, typer.Option(help="Training steps (codebooks only).")] = 400,
+    batch_size: Annotated[int, typer.Option(help="Texts per step.")] = 8,
+    max_len: Annotated[int, typer.Option(help="Tokens per text at most.")] = 48,
+    lr: Annotated[float, typer.Option(help="AdamW learning rate.")] = 1e-3,
+    train_per_label: Annotated[int, typer.Option(help="Training texts per label.")] = 600,
+    eval_per_label: Annotated[int, typer.Option(help="Held-out texts per label for the "
+                                                     "loss.")] = 80,
+    search_per_label: Annotated[int, typer.Option(help="Dev texts per label for the code "
+                                                       "search.")] = 150,
+    seed: Annotated[int, typer.Option(help="Seed for data and initialisation.")] = 0,
+    as_json: bool = _JSON,
+) -> None:
+    """Fine-tune codebooks in the language model on emotional text, search emotion codes, save.
+
+    Only the codebooks are written (safetensors, manifest.json, search.json), not the base model.
+    """
+    import torch
+
+    from affectlab.codebook import lm_codes as C
+    from affectlab.datasets import DatasetNotFoundError
+    from affectlab.lm import load as load_lm
+
+    for name, value in (("--steps", steps), ("--batch-size", batch_size),
+                        ("--max-len", max_len), ("--num-codes", num_codes),
+                        ("--train-per-label", train_per_label),
+                        ("--eval-per-label", eval_per_label),
+                        ("--search-per-label", search_per_label)):
+        if value < 1:
+            fail(f"{name} must be at least 1", as_json=as_json)
+    if not 1 <= k <= num_codes:
+        fail(f"--k must lie in [1, --num-codes={num_codes}]", as_json=as_json)
+    torch.manual_seed(seed)
+    try:
+        lm = load_lm(base)
+        cbm = C.attach_codebooks(lm, [s for s in sites.split(",") if s.strip()], num_codes, k)
+        train = C.emotion_texts("train", train_per_label, seed=seed)
+        test = C.emotion_texts("test", eval_per_label, seed=seed)
+        dev = C.emotion_texts("dev", search_per_label, seed=seed)
+    except (ValueError, KeyError, IndexError, FileNotFoundError, DatasetNotFoundError) as exc:
+        fail(str(exc), as_json=as_json)
+    show = not as_json
+    texts = [t for t, _ in train]
+    C.init_codebooks(cbm, texts, max_len=max_len, progress=show)
+    history = C.train_codebooks(cbm, texts, steps=steps, batch_size=batch_size,
+                                max_len=max_len, lr=lr, seed=seed, progress=show)
+    loss = C.lm_loss(cbm, [t for t, _ in test], max_len=max_len, progress=show)
+    C.search_codes(cbm, [t for t, _ in dev], [y for _, y in dev], max_len=max_len,
+                   progress=show)
+    cbm.info = {"steps": steps, "batch_size": batch_size, "max_len": max_len, "lr": lr,
+                "loss": loss, "seconds": history["seconds"]}
+    cbm.save(out)
+    summary = {"saved_to": str(out), "sites": cbm.sites, "num_codes": num_codes, "k": k,
+               "loss": loss, "training_seconds": history["seconds"],
+               "top_codes": {e: [f"{x['site']}#{x['code']}" for x in v[:3]]
+                             for e, v in cbm.search.items()}}
+    if as_json:
+        emit_json(summary)
+    else:
+        _show({"loss": loss, "training_seconds": history["seconds"]},
+              f"Codebooks saved to {out}")
+
+
+@app.command("search")
+def lm_search_command(
+    emotion: Annotated[str, typer.Option("--emotion", help="Ekman emotion: anger, disgust, "
+                                                           "fear, joy, sadness, surprise.")],
+    model: Annotated[Path | None, typer.Option("--model", help="Folder written by `codebook "
+                                                               "train` (default: shipped).")
+                     ] = None,
+    top: Annotated[int, typer.Option("--top", help="How many codes to show.")] = 5,
+    as_json: bool = _JSON,
+) -> None:
+    """The codes most associated with an emotion, with the contexts where they fire."""
+    import json
+
+    from affectlab.codebook.lm_codes import MANIFEST, SEARCH
+
+    target = _emotion(emotion, as_json)
+    if top < 1:
+        fail("--top must be at least 1", as_json=as_json)
+    folder = _model_dir(model, as_json)
+    if not (folder / SEARCH).is_file():
+        fail(f"{folder} has no code search ({SEARCH}); retrain with `affectlab codebook train`",
+             as_json=as_json)
+    search = json.loads((folder / SEARCH).read_text())
+    if not search.get(target):
+        fail(f"the code search in {folder} has no codes for {target!r}", as_json=as_json)
+    ranked = search[target][:top]
+    base = json.loads((folder / MANIFEST).read_text()).get("base_model")
+    if as_json:
+        emit_json({"emotion": target, "model": str(folder), "base_model": base, "codes": ranked})
+        return
+    table = Table(title=f"Codes of {target} ({folder})")
+    for col in ("site", "code", "log-odds", "precision", "recall", "example"):
+        table.add_column(col)
+    for e in ranked:
+        table.add_row(e["site"], str(e["code"]), f"{e['log_odds']:.2f}",
+                      f"{e['precision']:.2f}", f"{e['recall']:.3f}",
+                      (e.get("examples") or [""])[0])
+    console.print(table)
+
+
+@app.command("steer")
+def lm_steer_command(
+    prompts: Annotated[list[str], typer.Argument(help="Prompts to reply to.")],
+    emotion: Annotated[str, typer.Option("--emotion", help="Ekman emotion to force.")],
+    model: Annotated[Path | None, typer.Option("--model", help="Folder written by `codebook "
+                                                               "train` (default: shipped).")
+                     ] = None,
+    n_codes: Annotated[int | None, typer.Option(help="Codes forced per site (default k).")
+                       ] = None,
+    sites: Annotated[str | None, typer.Option(help="Comma-separated sites to force (default "
+                                                   "all).")] = None,
+    max_new_tokens: Annotated[int, typer.Option(help="Reply length at most.")] = 48,
+    compare: Annotated[bool, typer.Option("--compare/--no-compare",
+                                          help="Also write the unsteered replies.")] = False,
+    judge: Annotated[bool, typer.Option("--judge/--no-judge", help="Judge the replies' emotion "
+                                        "with the text classifier.")] = True,
+    as_json: bool = _JSON,
+) -> None:
+    """Reply to prompts with an emotion's codes forced at the generation positions."""
+    from affectlab.codebook.lm_codes import load_codebook_model, steer_codes
+    from affectlab.lm.scenarios import NEUTRAL_SYSTEM
+
+    target = _emotion(emotion, as_json)
+    if not prompts or any(not p.strip() for p in prompts):
+        fail("empty prompt: give at least one non-empty PROMPT", as_json=as_json)
+    if max_new_tokens < 1:
+        fail("--max-new-tokens must be at least 1", as_json=as_json)
+    folder = _model_dir(model, as_json)
+    try:
+        cbm = load_codebook_model(folder)
+        replies = steer_codes(cbm, prompts, target, n_codes=n_codes,
+                              sites=sites.split(",") if sites else None,
+                              max_new_tokens=max_new_tokens, repetition_penalty=1.1)
+    except (ValueError, KeyError, IndexError, FileNotFoundError) as exc:
+        fail(str(exc), as_json=as_json)
+    rows: list[dict[str, Any]] = [{"prompt": p, "reply": r} for p, r in
+                                  zip(prompts, replies, strict=True)]
+    if compare:
+        with cbm.bypass():
+            plain = cbm.lm.generate(prompts, system=NEUTRAL_SYSTEM,
+                                    max_new_tokens=max_new_tokens, repetition_penalty=1.1)
+        for row, r in zip(rows, plain, strict=True):
+            row["unsteered"] = r
+    if judge:
+        import numpy as np
+
+        from affectlab.lm.judges import analyze_judge
+
+        keys = ["reply", "unsteered"] if compare else ["reply"]
+        for key in keys:
+            probs, labels = analyze_judge()([row[key] or " " for row in rows])
+            for row, p in zip(rows, probs, strict=True):
+                row[f"{key}_emotion"] = (None if np.isnan(p).any()
+                                         else labels[int(np.argmax(p))])
+    if as_json:
+        emit_json({"emotion": target, "model": str(folder), "replies": rows})
+        return
+    for row in rows:
+        console.print(f"[bold]{row['prompt']}[/]", highlight=False)
+        tag = f" [{row['reply_emotion']}]" if "reply_emotion" in row else ""
+        console.print(f"  {target}{tag}: {row['reply']}", highlight=False)
+        if "unsteered" in row:
+            tag = f" [{row['unsteered_emotion']}]" if "unsteered_emotion" in row else ""
+            console.print(f"  unsteered{tag}: {row['unsteered']}", highlight=False)
 
 
 __all__ = ["app"]
