@@ -166,7 +166,7 @@ def run_personal(pre_epochs: int, meta_steps: int, n_test: int, lr: float, which
     return res
 
 
-def run_generation(per_quadrant: int, bars: int) -> dict:
+def run_generation(per_quadrant: int, bars: int, candidates: int = 1) -> dict:
     from affectlab.music import compose
     from affectlab.music.models import load_generator, load_static
 
@@ -178,7 +178,7 @@ def run_generation(per_quadrant: int, bars: int) -> dict:
         for q in QUADRANTS:
             for seed in range(per_quadrant):
                 path = Path(tmp) / f"{q}_{seed}.mid"
-                res = compose(q, bars=bars, out=path, seed=seed)
+                res = compose(q, bars=bars, out=path, seed=seed, candidates=candidates)
                 row = {"quadrant": q, "seed": seed, "valid": False}
                 try:
                     score = load_midi(path)
@@ -196,7 +196,8 @@ def run_generation(per_quadrant: int, bars: int) -> dict:
                 rows.append(row)
     frame = pd.DataFrame(rows)
     ok = frame[frame.valid]
-    return {"pieces": len(frame), "bars": bars, "seconds": round(time.time() - t0, 1),
+    return {"pieces": len(frame), "bars": bars, "candidates": candidates,
+            "seconds": round(time.time() - t0, 1),
             "valid_share": float(frame.valid.mean()),
             "attribute_accuracy": {a: float(ok[f"hit_{a}"].mean()) for a in ATTRIBUTES},
             "attribute_accuracy_modelled": float(ok[[f"hit_{a}" for a in modelled]].to_numpy().mean()),
@@ -252,9 +253,10 @@ def write_report() -> Path:
             lines.append(f"- {k}: {v['mean_diff']:+.4f} [{v['ci95'][0]:+.4f}, "
                          f"{v['ci95'][1]:+.4f}], lower for {100 * v['share_lower']:.0f}%")
         lines.append("")
-    if "generation" in load:
-        d = load["generation"]
-        lines += [f"## Emotion-controlled generation ({d['pieces']} pieces of {d['bars']} bars)",
+    for key in [k for k in load if k.startswith("generation")]:
+        d = load[key]
+        lines += [(f"## Emotion-controlled generation ({d['pieces']} pieces of {d['bars']} bars, "
+                  f"best of {d.get('candidates', 1)})"),
                   "", f"`{d['command']}` ({d['date']})", "",
                   f"- valid MIDI: {100 * d['valid_share']:.1f}%",
                   (f"- attribute control accuracy (modelled attributes): "
@@ -284,6 +286,8 @@ def main() -> None:
     ap.add_argument("--adapt", default="gain")
     ap.add_argument("--per-quadrant", type=int, default=10)
     ap.add_argument("--bars", type=int, default=16)
+    ap.add_argument("--candidates", type=int, default=1,
+                    help="generation: keep the best-matching of this many pieces")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -298,7 +302,8 @@ def main() -> None:
             res = run_personal(args.pre_epochs, args.meta_steps, args.test_annotators,
                                args.inner_lr, args.adapt)
         elif part == "generation":
-            res = run_generation(args.per_quadrant, args.bars)
+            res = run_generation(args.per_quadrant, args.bars, args.candidates)
+            part = part if args.candidates == 1 else f"generation_best_of_{args.candidates}"
         else:
             raise SystemExit(f"unknown part {part!r}; choose from {PARTS}")
         res = {"machine": machine(), "command": " ".join(["python", *sys.argv]),

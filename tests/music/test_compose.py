@@ -80,3 +80,19 @@ def test_shipped_models_compose_valid_midi(tmp_path):
     score = load_midi(out)
     assert res["notes"] > 0 and abs(score.n_bars - 4) <= 1
     assert analyze_music(out)["quadrant"]
+
+
+def test_best_of_candidates_never_matches_worse(music_models, tmp_path):
+    import numpy as np
+
+    from affectlab.music.analyze import _bucket_hits
+    from affectlab.music.models import load_generator
+
+    one = compose("fear", bars=2, seed=3, model=str(music_models))
+    gen = load_generator(str(music_models))
+    first = _bucket_hits(one["_notes"], one["tempo"], np.array(list(one["control"].values())),
+                         gen.buckets)
+    best = compose("fear", bars=2, seed=3, model=str(music_models), candidates=3)
+    assert best["candidates"] == 3 and best["attributes_matched"] >= first
+    with pytest.raises(ValueError, match="candidates"):
+        compose("fear", bars=2, candidates=0, model=str(music_models))

@@ -72,6 +72,8 @@ def compose_command(
     attribute: Annotated[list[str] | None, typer.Option(
         "--attribute", "-a", help="Override one control bucket, e.g. note_density=2 "
         "(0 low, 1 mid, 2 high); repeatable.")] = None,
+    candidates: Annotated[int, typer.Option(
+        min=1, max=64, help="Write this many and keep the one whose attributes match best.")] = 1,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
     model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
@@ -89,7 +91,7 @@ def compose_command(
     try:
         result: dict[str, Any] = _music().compose(
             emotion, bars, out, seed=seed, temperature=temperature, top_p=top_p,
-            attributes=overrides, model=str(model) if model else None)
+            attributes=overrides, model=str(model) if model else None, candidates=candidates)
     except (UnknownNameError, RuntimeError, FileNotFoundError, ValueError) as err:
         fail(str(err), as_json=as_json)
     result.pop("_notes", None)

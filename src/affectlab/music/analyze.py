@@ -43,6 +43,14 @@ def analyze_score(score: Score, model: str | None = None) -> dict[str, Any]:
     }
 
 
+def _bucket_hits(notes: np.ndarray, tempo: float, control: np.ndarray, buckets: Any) -> int:
+    """How many attribute buckets of written notes equal the control's."""
+    if not len(notes):
+        return -1
+    score = Score(notes=notes, downbeats=np.zeros(1), tempo=tempo)
+    return int((buckets.transform(piece_attributes(score)) == np.asarray(control)).sum())
+
+
 def analyze_music(path: str | os.PathLike[str] | bytes, model: str | None = None) -> dict[str, Any]:
     """Analyse one MIDI file (raises `MusicError` on unreadable input)."""
     return analyze_score(load_midi(path), model)
@@ -50,11 +58,13 @@ def analyze_music(path: str | os.PathLike[str] | bytes, model: str | None = None
 
 def compose(emotion: str, bars: int = 16, out: str | os.PathLike[str] | None = None, *,
             seed: int | None = None, temperature: float = 1.0, top_p: float = 0.95,
-            attributes: dict[str, int] | None = None, model: str | None = None
-            ) -> dict[str, Any]:
+            attributes: dict[str, int] | None = None, model: str | None = None,
+            candidates: int = 1) -> dict[str, Any]:
     """Write a piece for `emotion` (ontology emotion, quadrant or Q1-Q4); returns what was asked.
 
-    `attributes` overrides single control buckets (e.g. ``{"note_density": 2}``).
+    `attributes` overrides single control buckets (e.g. ``{"note_density": 2}``). With
+    `candidates` > 1, that many pieces are written and the one whose re-measured attribute
+    buckets match the control best is kept (attributes only: no emotion model is consulted).
     """
     from affectlab.music.models import load_generator, load_prototypes
     from affectlab.music.prototypes import emotion_quadrant
@@ -72,10 +82,22 @@ def compose(emotion: str, bars: int = 16, out: str | os.PathLike[str] | None = N
         if not 0 <= int(bucket) < gen.buckets.n_buckets:
             raise ValueError(f"{name}: bucket {bucket} outside 0..{gen.buckets.n_buckets - 1}")
         control[ATTRIBUTES.index(name)] = int(bucket)
-    notes, tempo = gen.generate(control, bars, seed=seed, temperature=temperature, top_p=top_p)
+    if candidates < 1:
+        raise ValueError(f"candidates must be at least 1, got {candidates}")
+    best: tuple[int, np.ndarray, float] | None = None
+    for i in range(candidates):
+        notes, tempo = gen.generate(control, bars, temperature=temperature, top_p=top_p,
+                                    seed=None if seed is None else seed + 7919 * i)
+        hits = _bucket_hits(notes, tempo, control, gen.buckets) if candidates > 1 else 0
+        if best is None or hits > best[0]:
+            best = (hits, notes, tempo)
+    hits, notes, tempo = best  # type: ignore[misc]
     result: dict[str, Any] = {"emotion": emotion, "quadrant": quadrant, "bars": bars,
                               "tempo": round(tempo, 2), "notes": len(notes),
-                              "control": dict(zip(ATTRIBUTES, map(int, control), strict=True))}
+                              "control": dict(zip(ATTRIBUTES, map(int, control), strict=True)),
+                              "candidates": candidates}
+    if candidates > 1:
+        result["attributes_matched"] = hits
     if out is not None:
         result["out"] = str(write_midi(to_pretty_midi(notes, tempo), Path(out)))
     result["_notes"] = notes

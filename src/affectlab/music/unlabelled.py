@@ -23,8 +23,13 @@ MUSIC21_COMPOSERS = ("bach", "palestrina", "monteverdi", "trecento", "beethoven"
 
 
 def music21_midi(composers: Iterable[str] = MUSIC21_COMPOSERS, limit_per_composer: int = 300,
-                 cache: str | os.PathLike[str] | None = None, progress: bool = False) -> list[Path]:
-    """MIDI files of music21 corpus works, converted once and cached (needs `music21`)."""
+                 cache: str | os.PathLike[str] | None = None, progress: bool = False,
+                 max_works: int | None = None) -> list[Path]:
+    """MIDI files of music21 corpus works, converted once and cached (needs `music21`).
+
+    Works are taken in `composers` order, at most `limit_per_composer` each and `max_works` in
+    all; a work music21 cannot convert is skipped (and remembered as failed).
+    """
     from music21 import corpus
 
     from affectlab.datasets import cache_dir
@@ -36,6 +41,7 @@ def music21_midi(composers: Iterable[str] = MUSIC21_COMPOSERS, limit_per_compose
         works = sorted(str(p) for p in corpus.getComposer(composer)) or sorted(
             str(p) for p in corpus.getPaths() if f"/{composer}/" in str(p))
         paths += works[:limit_per_composer]
+    paths = paths[:max_works] if max_works is not None else paths
     iterator: Iterable[str] = paths
     if progress:
         from tqdm import tqdm
