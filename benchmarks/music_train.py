@@ -81,7 +81,7 @@ def main() -> None:
         segs = (corpus_segments(files, n_bars=args.bars, hop=args.bars // 2, progress=True,
                                 performance=False)
                 + corpus_segments(vg, n_bars=args.bars, hop=args.bars // 2, progress=True))
-        config = GeneratorConfig(steps=args.steps, max_len=640)
+        config = GeneratorConfig(steps=args.steps, max_len=640, segment_bars=args.bars)
         gen = MusicGenerator.train(segs, config, progress=True)
         gen.save(out / "generator")
         card["generator"] = {"files": {"music21": len(files), "vgmidi": len(vg)},

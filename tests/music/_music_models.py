@@ -37,5 +37,5 @@ def build(folder: Path) -> Path:
         feats, [np.zeros((8, 2)) for _ in feats]).save(folder / "dynamic")
     segs = corpus_segments(files, n_bars=4, hop=2)
     MusicGenerator.train(segs, GeneratorConfig(steps=3, d_model=32, n_layers=1, n_heads=2,
-                                               max_len=256)).save(folder / "generator")
+                                               max_len=256, segment_bars=4)).save(folder / "generator")
     return folder

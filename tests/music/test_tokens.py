@@ -50,3 +50,16 @@ def test_generation_writes_exactly_the_bars_asked(music_models):
         notes, tempo = gen.generate([1] * 10, n_bars=bars, seed=0, max_bars_per_call=4)
         assert tempo > 0
         assert len(notes) == 0 or notes[:, 0].max() < bars * 4 * 60 / tempo
+
+
+def test_continuation_resumes_the_open_bar():
+    vocab = Vocabulary()
+    prefix = [vocab.bos, *vocab.attribute_ids([0] * 10)]
+    kept = [vocab.bar, vocab.id("POS_0"), vocab.id("PITCH_60"), vocab.id("DUR_4"), vocab.bar]
+    prompt = prefix + kept
+    proc = GrammarProcessor(vocab, n_bars=3, prompt_len=len(prompt), bars_in_prompt=2,
+                            resume_at=len(prompt) - 1)
+    allowed = proc.allowed(0, prompt)  # just after a BAR: a position or another bar
+    assert {vocab.kind(t) for t in allowed} == {"pos", "bar"}
+    ids = [*prompt, vocab.bar, vocab.id("POS_3"), vocab.id("PITCH_62"), vocab.id("DUR_2")]
+    assert vocab.eos in proc.allowed(0, ids) and vocab.bar not in proc.allowed(0, ids)

@@ -32,6 +32,7 @@ class GeneratorConfig:
     """Model size and training settings."""
 
     n_buckets: int = 3
+    segment_bars: int = 8  # bars per training run: the longest stretch written in one call
     d_model: int = 128
     n_layers: int = 4
     n_heads: int = 4
@@ -46,10 +47,12 @@ class GeneratorConfig:
 class GrammarProcessor:
     """Masks every token that would break the event grammar or the requested bar count."""
 
-    def __init__(self, vocab: Vocabulary, n_bars: int, prompt_len: int, bars_in_prompt: int = 0
-                 ) -> None:
+    def __init__(self, vocab: Vocabulary, n_bars: int, prompt_len: int, bars_in_prompt: int = 0,
+                 resume_at: int | None = None) -> None:
+        """`resume_at`: index of the prompt's last BAR token when the prompt already holds bars."""
         self.vocab, self.n_bars, self.prompt_len = vocab, n_bars, prompt_len
         self.bars0 = bars_in_prompt
+        self.resume_at = resume_at
         kinds = np.array([vocab.kind(i) for i in range(len(vocab))])
         self.pos_ids = np.flatnonzero(kinds == "pos")
         self.pitch_ids = np.flatnonzero(kinds == "pitch")
@@ -57,9 +60,12 @@ class GrammarProcessor:
         self.state: dict[int, tuple[int, str, int, int]] = {}  # row -> (seen, state, bars, pos)
 
     def _advance(self, row: int, ids: list[int]) -> tuple[str, int, int]:
-        seen, state, bars, pos = self.state.get(row, (self.prompt_len, "start", self.bars0, -1))
-        if seen == self.prompt_len and self.bars0:
-            state = "dur"  # the prompt ends inside a bar
+        if row in self.state:
+            seen, state, bars, pos = self.state[row]
+        elif self.resume_at is not None and self.bars0:  # re-read the prompt's open bar
+            seen, state, bars, pos = self.resume_at, "start", self.bars0 - 1, -1
+        else:
+            seen, state, bars, pos = self.prompt_len, "start", self.bars0, -1
         for t in ids[seen:]:
             kind = self.vocab.kind(t)
             if t == self.vocab.eos:
@@ -182,14 +188,18 @@ class MusicGenerator:
         return cls(model, vocab, buckets, config, tempo_of, velocity_of)
 
     def generate(self, buckets: Sequence[int], n_bars: int = 16, *, temperature: float = 1.0,
-                 top_p: float = 0.95, seed: int | None = None, max_bars_per_call: int = 16
-                 ) -> tuple[np.ndarray, float]:
+                 top_p: float = 0.95, seed: int | None = None,
+                 max_bars_per_call: int | None = None) -> tuple[np.ndarray, float]:
         """Note rows and tempo for `n_bars` bars under the requested attribute buckets.
 
-        Longer pieces are written in steps: each continues from the previous last half.
+        One call writes at most the training runs' length (`config.segment_bars`); longer
+        pieces are written in steps, each continuing from the last half of what is written.
         """
         if n_bars < 1:
             raise ValueError(f"n_bars must be at least 1, got {n_bars}")
+        max_bars_per_call = max_bars_per_call or self.config.segment_bars
+        if max_bars_per_call < 2:
+            raise ValueError(f"max_bars_per_call must be at least 2, got {max_bars_per_call}")
         if seed is not None:
             torch.manual_seed(seed)
         prefix = [self.vocab.bos, *self.vocab.attribute_ids(list(buckets))]
@@ -200,7 +210,9 @@ class MusicGenerator:
             kept_bars = sum(t == self.vocab.bar for t in keep)
             todo = min(n_bars - done, max_bars_per_call - kept_bars)
             prompt = prefix + keep
-            proc = GrammarProcessor(self.vocab, kept_bars + todo, len(prompt), kept_bars)
+            last_bar = max((i for i, t in enumerate(prompt) if t == self.vocab.bar), default=None)
+            proc = GrammarProcessor(self.vocab, kept_bars + todo, len(prompt), kept_bars,
+                                    resume_at=last_bar)
             out = self._sample(prompt, proc, todo * 12 * POSITIONS, temperature, top_p)
             new = [t for t in out[len(prompt):] if t not in (self.vocab.eos, self.vocab.pad)]
             body += new
