@@ -1,9 +1,16 @@
 """TokFSM benchmark: the same TinyGPT trained with and without codebooks at the same budget.
 
     .venv/bin/python benchmarks/codebook_tokfsm.py [--config small|paper] [--steps N]
-        [--variants base,kmeans_dead,...] [--out docs/results/codebook]
+        [--variants base,kmeans_dead,...] [--out docs/results/codebook] [--save-models DIR]
 
 Prints a table and the accuracy-vs-budget curve; writes tokfsm.json, tokfsm.md and tokfsm.png.
+`--save-models DIR` keeps each trained model in DIR/<variant>.
+
+    .venv/bin/python benchmarks/codebook_tokfsm.py --interventions DIR[,DIR...] [--pairs 64]
+
+runs the intervention variants (which codebook sites are patched, at which positions, with or
+without the next state's digits) and code purity per site on saved models (`save_result`
+directories) instead of training; writes tokfsm_interventions.json and .md.
 """
 
 from __future__ import annotations
@@ -16,8 +23,17 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from _machine import machine
 
-from affectlab.codebook.tokfsm import CONFIGS, train
+from affectlab.codebook.tokfsm import (
+    CONFIGS,
+    code_purity,
+    intervention_success,
+    load_result,
+    resolve_sites,
+    save_result,
+    train,
+)
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "no_codebooks": {"codebooks": False},
@@ -34,13 +50,27 @@ def main() -> None:
     ap.add_argument("--config", default="small", choices=sorted(CONFIGS))
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--eval-every", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=None, help="training seed (default: the "
+                                                           "configuration's)")
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2, help="variants trained in parallel")
     ap.add_argument("--out", default="docs/results/codebook")
-    ap.add_argument("--name", default="tokfsm", help="stem of the written files")
+    ap.add_argument("--name", default=None,
+                    help="stem of the written files (tokfsm, or tokfsm_interventions)")
+    ap.add_argument("--save-models", default=None, help="keep trained models in DIR/<variant>")
+    ap.add_argument("--interventions", default=None,
+                    help="comma-separated saved model directories: run the intervention "
+                         "variants on them instead of training")
+    ap.add_argument("--pairs", type=int, default=64, help="context pairs per intervention")
+    ap.add_argument("--ctx-states", type=int, default=8, help="states per intervention context")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.interventions:
+        args.name = args.name or "tokfsm_interventions"
+        _interventions(args)
+        return
+    args.name = args.name or "tokfsm"
     names = args.variants.split(",")
     jobs = [(name, args) for name in names]
     if args.jobs > 1:
@@ -62,10 +92,14 @@ def _run(job: tuple[str, argparse.Namespace]) -> dict[str, Any]:
         kw["steps"] = args.steps
     if args.eval_every:
         kw["eval_every"] = args.eval_every
+    if args.seed is not None:
+        kw["seed"] = args.seed
     cfg = CONFIGS[args.config](**kw)
     print(f"== {name} start", flush=True)
     res = train(cfg, log=lambda p: print(f"  {name} step {p['step']:>6}  loss {p['loss']:.3f}  "
                                          f"acc {p['transition_accuracy']:.3f}", flush=True))
+    if args.save_models:
+        save_result(res, str(Path(args.save_models) / name))
     m = res.metrics
     print(f"== {name} final acc {m['transition_accuracy']:.4f}  first "
           f"{m['first_transition_accuracy']:.4f}  ({res.seconds:.0f} s)", flush=True)
@@ -92,12 +126,14 @@ def _report(rows: dict[str, Any], args: argparse.Namespace) -> None:
     lines = ["# TokFSM: codebook features vs. the same model without codebooks", "",
              f"- command: `{command}`", f"- machine: {meta['machine']}", f"- date: {date}", "",
              ("| variant | steps | transition acc. | first transition | gap to no-codebook | "
-              "best MLP purity | top preds moved to b | JSD drop (bits) | seconds |"),
-             "|---|---|---|---|---|---|---|---|---|"]
+              "best MLP purity | top preds moved to b | JSD drop (bits) | moved, + next digits | "
+              "seconds |"),
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in rows.items():
         m = r["metrics"]
         inter = m.get("intervention", {})
         jsd = "—" if not inter else f"{inter['jsd_drop']:.3f}"
+        inter_next = m.get("intervention_next_digits", {})
         gap = (None if base is None or name.startswith("no_codebooks")
                else base - m["transition_accuracy"])
         lines.append(
@@ -105,7 +141,7 @@ def _report(rows: dict[str, Any], args: argparse.Namespace) -> None:
             f"{_fmt(m['first_transition_accuracy'])} | "
             f"{'—' if gap is None else f'{100 * gap:.1f} pts'} | "
             f"{_fmt(m.get('best_mlp_purity'))} | {_fmt(inter.get('top_moved_to_b'))} | "
-            f"{jsd} | {r['seconds']} |")
+            f"{jsd} | {_fmt(inter_next.get('top_moved_to_b'))} | {r['seconds']} |")
     lines += ["", "Accuracy against budget (transition accuracy of sampled rollouts):", "",
               "| step | " + " | ".join(rows) + " |", "|---" * (len(rows) + 1) + "|"]
     steps = sorted({p["step"] for r in rows.values() for p in r["curve"]})
@@ -141,6 +177,120 @@ def _report(rows: dict[str, Any], args: argparse.Namespace) -> None:
         fig.savefig(out / f"{args.name}.png", dpi=120)
     except ImportError:
         print("matplotlib missing: no figure")
+
+
+def _interventions(args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    date = subprocess.run(["date", "-u"], capture_output=True, text=True, check=False).stdout.strip()
+    command = "python benchmarks/codebook_tokfsm.py " + " ".join(
+        f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
+        if v is not None and k not in {"variants", "jobs", "steps", "eval_every", "config",
+                                       "save_models", "seed"})
+    meta = {"command": command, "machine": machine(), "date": date}
+    models: dict[str, Any] = {}
+    for directory in args.interventions.split(","):
+        model, fsm, cfg = load_result(directory)
+        grid = []
+        for site_set in _site_sets(model, cfg.n_layers):
+            for nxt in (False, True):
+                for positions in ("last", "state", "all", "none")[:4 if nxt else 3]:
+                    r = intervention_success(model, fsm, n_pairs=args.pairs,
+                                             ctx_states=args.ctx_states, sites=site_set,
+                                             positions=positions, next_digits=nxt)
+                    grid.append({"site_set": site_set, **r})
+                    print(f"{directory}: {site_set:>22} {positions:>5} next={nxt!s:5} moved "
+                          f"{r['top_moved_to_b']:.3f} still a {r['top_still_a_after_patch']:.3f}"
+                          f" jsd drop {r['jsd_drop']:.3f}", flush=True)
+        models[directory] = {"config": model.extra.get("tokfsm"),
+                             "metrics": {k: v for k, v in model.extra.get("metrics", {}).items()
+                                         if k != "intervention"},
+                             "purity": code_purity(model, fsm),
+                             "purity_next_digit": code_purity(model, fsm, offset=1),
+                             "interventions": grid}
+    (out / f"{args.name}.json").write_text(json.dumps({"meta": meta, "models": models},
+                                                      indent=2, default=str))
+    mach = meta["machine"]
+    lines = ["# TokFSM: which code patches move the next-state prediction", "",
+             f"- command: `{command}`",
+             (f"- machine: {mach['cpu']} ({mach['cpu_count']} cores), torch {mach['torch']}, "
+             f"{mach['torch_threads']} thread(s)"), f"- date: {date}", "",
+             ("moved: share of the top-E predicted next states (E = edges) of context a that are "
+             "successors of b after the patch; still a: share still successors of a; "
+             "b's own: the same share in b's own context (ceiling); next digits: the digits of "
+             "the next state typed so far are patched too (codes from b's context followed by "
+             "the same digits)."), ""]
+    key_cols = [("mlp", "state", False), ("all", "state", False), ("mlp", "state", True),
+                ("all", "state", True), ("layer0", "state", True), ("layer1", "state", True)]
+    lines += [("Summary: share of top-E predictions moved to b's successors (patch at the last "
+              "state's positions; + next: and at the next state's digits typed so far)."), "",
+              "| model | seed | steps | transition acc. | " + " | ".join(
+                  f"{s} codes{' + next' if n else ''}" for s, _, n in key_cols) +
+              " | b's own context |", "|---" * (len(key_cols) + 5) + "|"]
+    for directory, m in models.items():
+        cfg, met, grid = m["config"] or {}, m["metrics"], m["interventions"]
+        cells = []
+        for site_set, pos, nxt in key_cols:
+            r = next((r for r in grid if (r["site_set"], r["positions"], r["next_digits"])
+                      == (site_set, pos, nxt)), None)
+            cells.append("—" if r is None else _fmt(r["top_moved_to_b"]))
+        lines.append(f"| {directory} | {cfg.get('seed')} | {cfg.get('steps')} | "
+                     f"{_fmt(met.get('transition_accuracy'))} | " + " | ".join(cells) +
+                     f" | {_fmt(grid[0]['top_b_in_b_context'])} |")
+    lines.append("")
+    for directory, m in models.items():
+        cfg, met = m["config"] or {}, m["metrics"]
+        lines += [f"## {directory}", "",
+                  (f"{cfg.get('steps')} steps, lr {cfg.get('lr')}, k-means init "
+                  f"{cfg.get('kmeans_init')}, dead after {cfg.get('dead_after')}; transition "
+                  f"accuracy {_fmt(met.get('transition_accuracy'))}"), "",
+                  ("Code purity per site (codes fired ≥ 2 times; label: the state), at the "
+                   "state's last digit and at the next state's first digit:"), "",
+                  ("| site | pure at last digit | codes counted | pure at next first digit | "
+                  "codes counted |"), "|---|---|---|---|---|"]
+        for site, pur in m["purity"].items():
+            nxt = m["purity_next_digit"][site]
+            lines.append(f"| {site} | {_fmt(pur['pure_share'])} | {pur['codes_counted']} | "
+                         f"{_fmt(nxt['pure_share'])} | {nxt['codes_counted']} |")
+        grid = m["interventions"]
+        cols = [(r["positions"], r["next_digits"]) for r in grid
+                if r["site_set"] == grid[0]["site_set"]]
+        head = " | ".join(f"{p}{' + next' if n else ''}" for p, n in cols)
+        pairs = grid[0]["pairs"]
+        ceiling = sum(r["top_b_in_b_context"] for r in grid) / len(grid)
+        for key, title in (("top_moved_to_b", ("moved to b (share of top-E predictions that "
+                                              "are successors of b)")),
+                           ("top_still_a_after_patch", ("still a (share of top-E predictions "
+                                                       "still successors of a)")),
+                           ("jsd_drop", "JSD drop (bits) to uniform over b's successors")):
+            lines += ["", (f"{title}; {pairs} pairs; b's own context puts "
+                          f"{_fmt(ceiling)} of its top-E on b's successors:"), "",
+                      f"| sites | {head} |", "|---" * (len(cols) + 1) + "|"]
+            for site_set in dict.fromkeys(r["site_set"] for r in grid):
+                cells = [next(r for r in grid if r["site_set"] == site_set
+                              and (r["positions"], r["next_digits"]) == c)[key] for c in cols]
+                lines.append(f"| {site_set} | " + " | ".join(
+                    f"{v:.3f}" if key == "jsd_drop" else _fmt(v) for v in cells) + " |")
+        lines.append("")
+    text = "\n".join(lines)
+    (out / f"{args.name}.md").write_text(text)
+    print(text)
+
+
+def _site_sets(model: Any, n_layers: int) -> list[str]:
+    """Intervention variants' sites (see `resolve_sites`): MLP codebooks, head codebooks, all,
+    each layer, each site."""
+    sets = ["mlp", "attn", "all", *(f"layer{i}" for i in range(n_layers)), *model.codebooks()]
+    out, seen = [], []
+    for s in sets:
+        try:
+            names = resolve_sites(model, s)
+        except ValueError:
+            continue
+        if sorted(names) not in seen:  # e.g. "layer0" is "all" in a one-layer model
+            seen.append(sorted(names))
+            out.append(s)
+    return out
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import ExitStack
 
 import pytest
 import torch
@@ -13,7 +14,9 @@ from affectlab.codebook.tokfsm import (
     _jsd_bits,
     intervention_success,
     load_result,
+    patched_next_state,
     purity,
+    resolve_sites,
     save_result,
     tiny_config,
     train,
@@ -90,6 +93,7 @@ def test_tiny_training_beats_chance_and_round_trips(tmp_path) -> None:
     assert set(m["purity"]) == {"blocks.0.attn.head_in", "blocks.0.mlp.out"}
     inter = m["intervention"]
     assert inter["pairs"] > 0 and 0 <= inter["top_moved_to_b"] <= 1
+    assert m["intervention_next_digits"]["next_digits"] is True
     assert not math.isnan(inter["jsd_drop"])
     save_result(res, str(tmp_path / "m"))
     model, fsm2, cfg = load_result(str(tmp_path / "m"))
@@ -145,3 +149,82 @@ def test_cli_train_small_json_and_eval(tmp_path) -> None:
     assert "best_mlp_purity" in json.loads(res.output)
     res = runner.invoke(app, ["tokfsm", "eval", "--model", str(tmp_path / "none"), "--json"])
     assert res.exit_code == 2
+
+
+def _two_layer_model() -> tuple[FSM, TinyGPT]:
+    torch.manual_seed(0)
+    fsm = FSM(32, 4, seed=0)  # two-digit states
+    sites = [f"blocks.{i}.{p}" for i in range(2) for p in ("attn.head_in", "mlp.out")]
+    model = TinyGPT(GPTConfig(vocab_size=10, n_layers=2, d_model=16, n_heads=2, max_len=16,
+                              codebook_sites=sites, num_codes=16, embed_std=1.0)).eval()
+    return fsm, model
+
+
+def test_patching_own_codes_changes_nothing() -> None:
+    fsm, model = _two_layer_model()
+    ctx = fsm.encode(fsm.walks(1, 6, torch.Generator().manual_seed(0))[0])
+    for sites in ("mlp", "attn", "all", ["blocks.1.mlp.out"]):
+        for positions in ("last", "state", "all", "none"):
+            for nxt in (False, True):
+                out = patched_next_state(model, fsm, ctx, ctx, sites, positions, nxt)
+                torch.testing.assert_close(out["patched"], out["clean_a"], rtol=0, atol=1e-6)
+                torch.testing.assert_close(out["clean_b"], out["clean_a"], rtol=0, atol=1e-6)
+
+
+def test_patching_every_site_leaves_only_the_raw_tokens() -> None:
+    fsm, model = _two_layer_model()
+    walks = fsm.walks(2, 6, torch.Generator().manual_seed(1))
+    ctx_a = fsm.encode(walks[0])
+    ctx_b = fsm.encode(walks[1])
+    ctx_b[-1] = ctx_a[-1]  # b differs from a everywhere but at the last token
+    assert not torch.equal(ctx_a[:-1], ctx_b[:-1])
+    # every attention and MLP output at a prediction position is forced to b's codes: the
+    # residual stream there is b's up to the token embedding, which is the same token
+    for positions in ("last", "state", "all"):
+        out = patched_next_state(model, fsm, ctx_a, ctx_b, "all", positions, next_digits=True)
+        torch.testing.assert_close(out["patched"], out["clean_b"], rtol=0, atol=1e-6)
+    assert (out["clean_a"] - out["clean_b"]).abs().max() > 1e-4
+    # the first digit of the next state is predicted at the context's last token: not patched
+    out = patched_next_state(model, fsm, ctx_a, ctx_b, "all", "none", next_digits=True)
+    assert (out["patched"] - out["clean_b"]).abs().max() > 1e-5
+    # without the next state's digits the prefix position computes its own codes from a's tokens
+    out = patched_next_state(model, fsm, ctx_a, ctx_b, "all", "all", next_digits=False)
+    assert (out["patched"] - out["clean_b"]).abs().max() > 1e-5
+    # MLP codes alone leave a's attention outputs in place
+    out = patched_next_state(model, fsm, ctx_a, ctx_b, "mlp", "all", next_digits=True)
+    assert (out["patched"] - out["clean_b"]).abs().max() > 1e-5
+    # the same in the plain forward: forcing b's codes everywhere gives b's logits exactly where
+    # the tokens agree, and not where they differ (the raw token embedding stays a's)
+    cbs = model.codebooks()
+    with ExitStack() as stack:
+        recs = {s: stack.enter_context(cb.record()) for s, cb in cbs.items()}
+        logits_b = model(ctx_b.unsqueeze(0))[0]
+    with ExitStack() as stack:
+        for s, cb in cbs.items():
+            stack.enter_context(cb.force_codes(recs[s][0]))
+        logits_patched = model(ctx_a.unsqueeze(0))[0]
+    same = ctx_a == ctx_b
+    torch.testing.assert_close(logits_patched[same], logits_b[same], rtol=0, atol=1e-5)
+    assert (logits_patched[~same] - logits_b[~same]).abs().amax(-1).min() > 1e-4
+
+
+def test_intervention_options_and_errors() -> None:
+    fsm, model = _two_layer_model()
+    default = intervention_success(model, fsm, n_pairs=2, ctx_states=4)
+    assert default["sites"] == ["blocks.0.mlp.out", "blocks.1.mlp.out"]
+    assert default["positions"] == "state" and default["next_digits"] is False
+    assert 0 <= default["top_b_in_b_context"] <= 1
+    same = intervention_success(model, fsm, n_pairs=2, ctx_states=4, sites="mlp",
+                                positions="state")
+    assert same["top_moved_to_b"] == default["top_moved_to_b"]
+    assert same["jsd_drop"] == default["jsd_drop"]
+    out = intervention_success(model, fsm, n_pairs=2, ctx_states=4, sites="layer1,attn",
+                               positions="last", next_digits=True)
+    assert out["sites"] == ["blocks.1.attn.head_in", "blocks.1.mlp.out", "blocks.0.attn.head_in"]
+    assert resolve_sites(model, "all") == list(model.codebooks())
+    with pytest.raises(ValueError):
+        intervention_success(model, fsm, n_pairs=2, ctx_states=4, positions="first")
+    with pytest.raises(ValueError):
+        resolve_sites(model, "blocks.5.mlp.out")
+    with pytest.raises(ValueError):
+        resolve_sites(model, "layer3")

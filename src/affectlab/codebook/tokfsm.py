@@ -12,7 +12,12 @@ A `TinyGPT`, with or without codebooks, is trained on next-token prediction and 
 - intervention success: take contexts ending in states a and b with disjoint successor sets,
   patch the MLP codes at a's last-state positions with b's, and measure the next-state
   distribution: the drop in Jensen-Shannon divergence (bits) to the uniform distribution over b's
-  successors, and the share of the top-E predicted states that are successors of b.
+  successors, and the share of the top-E predicted states that are successors of b. Options
+  choose the sites (MLP, attention heads, layers), the positions, and whether the digits of the
+  next state typed so far are patched too: with states of several digits, the later digits of
+  the next state are predicted at those positions, where the model reads the state again from
+  the raw digit tokens, so patches at the state's own positions alone barely move predictions
+  (docs/results/codebook/tokfsm_interventions.md).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from affectlab.codebook.gpt import GPTConfig, TinyGPT
-from affectlab.codebook.layer import codebook_param_groups
+from affectlab.codebook.layer import CodebookLayer, codebook_param_groups
 
 VOCAB = 10
 
@@ -215,8 +220,10 @@ def purity(codes: Tensor, labels: Tensor, min_count: int = 2) -> dict[str, float
 
 @torch.no_grad()
 def code_purity(model: TinyGPT, fsm: FSM, n_seqs: int = 128, min_count: int = 2,
-                seed: int = 4321) -> dict[str, dict[str, float]]:
-    """Purity of every codebook site at the last digit of each state of fresh walks."""
+                seed: int = 4321, offset: int = 0) -> dict[str, dict[str, float]]:
+    """Purity of every codebook site at the last digit of each state of fresh walks, labelled by
+    that state; `offset` tokens later (offset=1: the first digit of the next state, still
+    labelled by the state before it)."""
     model.eval()
     g = torch.Generator().manual_seed(seed)
     walks = fsm.walks(n_seqs, model.cfg.max_len // fsm.width, g)
@@ -225,19 +232,19 @@ def code_purity(model: TinyGPT, fsm: FSM, n_seqs: int = 128, min_count: int = 2,
     with ExitStack() as stack:
         recs = {s: stack.enter_context(layer.record()) for s, layer in cbs.items()}
         model(tokens)
-    pos = torch.arange(fsm.width - 1, tokens.shape[1], fsm.width)
+    pos = torch.arange(fsm.width - 1 + offset, tokens.shape[1], fsm.width)
+    labels = walks[:, :len(pos)].reshape(-1)
     out = {}
     for site, rec in recs.items():
         ids = rec[0][:, pos]  # (n, states, [groups,] k)
         flat = ids.reshape(ids.shape[0] * ids.shape[1], -1)
-        out[site] = purity(flat, walks.reshape(-1), min_count)
+        out[site] = purity(flat, labels, min_count)
     return out
 
 
-def _next_state_logprobs(model: TinyGPT, fsm: FSM, ctx: Tensor,
-                         forced: dict[str, Tensor] | None = None) -> Tensor:
-    """log P(next state) (n_states,) after token context ctx (T,), optional forced MLP codes
-    (site -> (T, k) ids, -1 where not forced). Renormalised over valid states."""
+def _prefix_batch(fsm: FSM, ctx: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Context ctx (T,) followed by each distinct first-(w-1)-digit prefix of a state: the batch
+    (P, T + w - 1), the digits (N, w) of every state and each state's row in the batch (N,)."""
     w = fsm.width
     states = torch.arange(fsm.n_states)
     digits = fsm.encode(states.unsqueeze(1))  # (N, w)
@@ -247,19 +254,50 @@ def _next_state_logprobs(model: TinyGPT, fsm: FSM, ctx: Tensor,
     else:
         prefixes, inverse = torch.unique(digits[:, :w - 1], dim=0, return_inverse=True)
     batch = torch.cat([ctx.expand(prefixes.shape[0], -1), prefixes], dim=1)
-    t = batch.shape[1]
+    return batch, digits, inverse
+
+
+def _next_state_logprobs(model: TinyGPT, fsm: FSM, ctx: Tensor,
+                         forced: dict[str, Tensor] | None = None,
+                         record: list[str] | None = None,
+                         recorded: dict[str, Tensor] | None = None) -> Tensor:
+    """log P(next state) (n_states,) after token context ctx (T,), renormalised over valid states.
+
+    `forced` maps a site to ids (T', *id_shape) (the same for every prefix row; padded with -1,
+    "keep own choice", up to the batch length) or (P, T + w - 1, *id_shape) (one row per prefix
+    of the batch; -1 where not forced). The ids chosen at the sites in `record` on the batch go
+    into `recorded` (site -> (P, T + w - 1, *id_shape)).
+    """
+    batch, digits, inverse = _prefix_batch(fsm, ctx)
+    w, (p, t) = fsm.width, batch.shape
     cbs = model.codebooks()
     with ExitStack() as stack:
         for site, ids in (forced or {}).items():
-            pad = torch.full((t - ids.shape[0], ids.shape[1]), -1, dtype=torch.long)
-            stack.enter_context(cbs[site].force_codes(torch.cat([ids, pad]).unsqueeze(0)))
+            if ids.ndim == _id_ndim(cbs[site]) + 2:  # one row per prefix
+                if ids.shape[:2] != (p, t):
+                    raise ValueError(f"forced ids {tuple(ids.shape)} do not match the batch "
+                                     f"({p}, {t})")
+                full = ids
+            else:
+                pad = torch.full((t - ids.shape[0], *ids.shape[1:]), -1, dtype=torch.long)
+                full = torch.cat([ids, pad]).unsqueeze(0)
+            stack.enter_context(cbs[site].force_codes(full))
+        recs = {s: stack.enter_context(cbs[s].record()) for s in (record or [])}
         logp = F.log_softmax(model(batch), dim=-1)  # (P, t, V)
+    if recorded is not None:
+        recorded.update({s: r[0] for s, r in recs.items()})
     start = ctx.shape[0] - 1
     rows = logp[inverse]  # (N, t, V)
-    per_digit = torch.stack([rows[torch.arange(len(states)), start + j, digits[:, j]]
+    n = digits.shape[0]
+    per_digit = torch.stack([rows[torch.arange(n), start + j, digits[:, j]]
                              for j in range(w)], dim=1)
     total = per_digit.sum(1)
     return total - torch.logsumexp(total, 0)
+
+
+def _id_ndim(layer: Any) -> int:
+    """Dimensions of one position's ids: 1 ((k,)) for `CodebookLayer`, 2 ((groups, k)) else."""
+    return 1 if isinstance(layer, CodebookLayer) else 2
 
 
 def _jsd_bits(p: Tensor, q: Tensor) -> float:
@@ -272,23 +310,107 @@ def _jsd_bits(p: Tensor, q: Tensor) -> float:
     return float(0.5 * kl(p, m) + 0.5 * kl(q, m))
 
 
+#: context positions where codes are patched: the last token, the last state's tokens, every
+#: token, none (with `next_digits`: only the digits of the next state typed so far)
+POSITIONS = ("last", "state", "all", "none")
+
+
+def resolve_sites(model: TinyGPT, sites: str | list[str] | None) -> list[str]:
+    """Codebook sites named by `sites`: None or "mlp" (every ``mlp.out``), "attn" (every
+    ``attn.head_in``), "all", "layer{i}" (both sites of block i), a comma-separated string or a
+    list of site names / those words."""
+    cbs = list(model.codebooks())
+    if sites is None:
+        sites = "mlp"
+    items = sites.split(",") if isinstance(sites, str) else list(sites)
+    out: list[str] = []
+    for item in items:
+        item = item.strip()
+        if item == "mlp":
+            found = [s for s in cbs if s.endswith("mlp.out")]
+        elif item == "attn":
+            found = [s for s in cbs if s.endswith("attn.head_in")]
+        elif item == "all":
+            found = cbs
+        elif item.startswith("layer") and item[5:].isdigit():
+            found = [s for s in cbs if s.startswith(f"blocks.{int(item[5:])}.")]
+        elif item in cbs:
+            found = [item]
+        else:
+            raise ValueError(f"unknown codebook site {item!r}; the model has {cbs}")
+        if not found:
+            raise ValueError(f"the model has no codebooks for {item!r} (it has {cbs})")
+        out += [s for s in found if s not in out]
+    return out
+
+
+@torch.no_grad()
+def patched_next_state(model: TinyGPT, fsm: FSM, ctx_a: Tensor, ctx_b: Tensor,
+                       sites: str | list[str] | None = None, positions: str = "state",
+                       next_digits: bool = False) -> dict[str, Tensor]:
+    """Next-state distributions (n_states,) of context a, of context b, and of a with the codes
+    recorded on b patched in at `sites` and `positions` (contexts of equal length).
+
+    positions: "last" (the context's last token), "state" (the last state's `width` tokens),
+    "all" (every context token) or "none". `next_digits` also patches the digits of the next
+    state typed so far (width > 1: the positions that predict its later digits), with codes
+    recorded on b's context followed by the same digits.
+    """
+    if positions not in POSITIONS:
+        raise ValueError(f"positions must be one of {POSITIONS}, got {positions!r}")
+    if ctx_a.shape != ctx_b.shape:
+        raise ValueError(f"contexts differ in length: {tuple(ctx_a.shape)}, {tuple(ctx_b.shape)}")
+    model.eval()
+    names = resolve_sites(model, sites)
+    t = ctx_a.shape[0]
+    first = {"last": t - 1, "state": t - fsm.width, "all": 0, "none": t}[positions]
+    rec: dict[str, Tensor] = {}
+    clean_b = _next_state_logprobs(model, fsm, ctx_b, record=names if next_digits else None,
+                                   recorded=rec)
+    forced: dict[str, Tensor] = {}
+    if next_digits:
+        for s in names:
+            ids = torch.full_like(rec[s], -1)
+            ids[:, first:] = rec[s][:, first:]
+            forced[s] = ids
+    else:
+        cbs = model.codebooks()
+        with ExitStack() as stack:
+            recs = {s: stack.enter_context(cbs[s].record()) for s in names}
+            model(ctx_b.unsqueeze(0))
+        for s in names:
+            got = recs[s][0][0]  # (t, *id_shape)
+            ids = torch.full_like(got, -1)
+            ids[first:] = got[first:]
+            forced[s] = ids
+    clean_a = _next_state_logprobs(model, fsm, ctx_a)
+    patched = _next_state_logprobs(model, fsm, ctx_a, forced)
+    return {"clean_a": clean_a.exp(), "clean_b": clean_b.exp(), "patched": patched.exp()}
+
+
 @torch.no_grad()
 def intervention_success(model: TinyGPT, fsm: FSM, n_pairs: int = 32, ctx_states: int = 8,
-                         seed: int = 99, sites: list[str] | None = None) -> dict[str, float]:
-    """Patch MLP codes of a context ending in b into one ending in a (disjoint successors)."""
+                         seed: int = 99, sites: str | list[str] | None = None,
+                         positions: str = "state", next_digits: bool = False,
+                         ) -> dict[str, Any]:
+    """Patch codes of a context ending in b into one ending in a (disjoint successors).
+
+    By default the MLP codes at the last state's tokens; `sites`, `positions` and `next_digits`
+    as in `patched_next_state`. Besides the moved share of the top-E predictions, reports how
+    many of b's own top-E predictions are successors of b (`top_b_in_b_context`, the ceiling).
+    """
     model.eval()
-    cbs = model.codebooks()
-    sites = sites or [s for s in cbs if s.endswith("mlp.out")]
-    if not sites:
-        raise ValueError("the model has no MLP codebooks to patch")
+    if not model.codebooks():
+        raise ValueError("the model has no codebooks to patch")
+    names = resolve_sites(model, sites)
+    if positions not in POSITIONS:
+        raise ValueError(f"positions must be one of {POSITIONS}, got {positions!r}")
     g = torch.Generator().manual_seed(seed)
     walks = fsm.walks(max(64, 8 * n_pairs), ctx_states, g)
     last = walks[:, -1]
     succ = fsm.successors
-    w, t = fsm.width, ctx_states * fsm.width
-    pos = slice(t - w, t)
     res: dict[str, list[float]] = {k: [] for k in ("jsd_clean", "jsd_patched", "moved",
-                                                   "moved_clean", "stay_patched")}
+                                                   "moved_clean", "stay_patched", "b_own")}
     order = torch.randperm(walks.shape[0], generator=g).tolist()
     pairs = []
     for i in order:
@@ -303,33 +425,29 @@ def intervention_success(model: TinyGPT, fsm: FSM, n_pairs: int = 32, ctx_states
     e = fsm.n_edges
     for i, j in pairs:
         a, b = int(last[i]), int(last[j])
-        ctx_a, ctx_b = fsm.encode(walks[i]), fsm.encode(walks[j])
-        with ExitStack() as stack:
-            recs = {s: stack.enter_context(cbs[s].record()) for s in sites}
-            model(ctx_b.unsqueeze(0))
-        forced = {}
-        for s in sites:
-            ids = torch.full((t, model.cfg.k), -1, dtype=torch.long)
-            ids[pos] = recs[s][0][0, pos]
-            forced[s] = ids
-        clean = _next_state_logprobs(model, fsm, ctx_a).exp()
-        patched = _next_state_logprobs(model, fsm, ctx_a, forced).exp()
+        out = patched_next_state(model, fsm, fsm.encode(walks[i]), fsm.encode(walks[j]), names,
+                                 positions, next_digits)
+        clean, patched = out["clean_a"], out["patched"]
         target = torch.zeros(fsm.n_states)
         target[succ[b]] = 1.0 / e
         sb, sa = set(succ[b].tolist()), set(succ[a].tolist())
         top_p = patched.topk(e).indices.tolist()
         top_c = clean.topk(e).indices.tolist()
+        top_b = out["clean_b"].topk(e).indices.tolist()
         res["jsd_clean"].append(_jsd_bits(clean, target))
         res["jsd_patched"].append(_jsd_bits(patched, target))
         res["moved"].append(sum(s in sb for s in top_p) / e)
         res["moved_clean"].append(sum(s in sb for s in top_c) / e)
         res["stay_patched"].append(sum(s in sa for s in top_p) / e)
+        res["b_own"].append(sum(s in sb for s in top_b) / e)
     mean = {k: sum(v) / len(v) if v else float("nan") for k, v in res.items()}
     return {"pairs": len(pairs), "jsd_clean": mean["jsd_clean"],
             "jsd_patched": mean["jsd_patched"],
             "jsd_drop": mean["jsd_clean"] - mean["jsd_patched"],
             "top_moved_to_b": mean["moved"], "top_b_before_patch": mean["moved_clean"],
-            "top_still_a_after_patch": mean["stay_patched"], "sites": sites}
+            "top_still_a_after_patch": mean["stay_patched"],
+            "top_b_in_b_context": mean["b_own"], "sites": names, "positions": positions,
+            "next_digits": next_digits}
 
 
 # -- training --------------------------------------------------------------------------------
@@ -396,13 +514,15 @@ def train(cfg: TokFSMConfig, *, progress: bool = False, evaluate: bool = True,
 
 
 def evaluate_model(model: TinyGPT, fsm: FSM, n_rollouts: int = 256) -> dict[str, Any]:
-    """Rollout accuracies, code purity per site and intervention success (with MLP codebooks)."""
+    """Rollout accuracies, code purity per site and intervention success (with codebooks): MLP
+    codes patched at the last state's positions, and also at the next state's digits."""
     out: dict[str, Any] = dict(evaluate_rollouts(model, fsm, n_rollouts))
     if model.codebooks():
         out["purity"] = code_purity(model, fsm)
         mlp = [s for s in model.codebooks() if s.endswith("mlp.out")]
         out["best_mlp_purity"] = max(out["purity"][s]["pure_share"] for s in mlp)
         out["intervention"] = intervention_success(model, fsm)
+        out["intervention_next_digits"] = intervention_success(model, fsm, next_digits=True)
     return out
 
 
@@ -442,6 +562,6 @@ def load_result(directory: str) -> tuple[TinyGPT, FSM, TokFSMConfig]:
 
 
 __all__ = ["CONFIGS", "FSM", "TokFSMConfig", "TrainResult", "code_purity", "evaluate_model",
-           "evaluate_rollouts", "intervention_success", "load_result", "paper_config", "purity",
-           "sample_rollouts", "save_result", "small_config", "tiny_config", "train",
-           "transition_accuracy"]
+           "evaluate_rollouts", "intervention_success", "load_result", "paper_config",
+           "patched_next_state", "purity", "resolve_sites", "sample_rollouts", "save_result",
+           "small_config", "tiny_config", "train", "transition_accuracy"]
