@@ -181,9 +181,13 @@ def run_generation(per_quadrant: int, bars: int, candidates: int = 1) -> dict:
                 res = compose(q, bars=bars, out=path, seed=seed, candidates=candidates)
                 row = {"quadrant": q, "seed": seed, "valid": False}
                 try:
-                    score = load_midi(path)
-                    row["valid"] = abs(score.n_bars - bars) <= 1
-                    row["bars_read"] = score.n_bars
+                    import pretty_midi
+
+                    score = load_midi(path)  # raises on an unreadable or empty file
+                    length = pretty_midi.PrettyMIDI(str(path)).get_end_time()
+                    row["bars_read"] = round(length / (4 * 60.0 / res["tempo"]), 2)
+                    row["valid"] = abs(row["bars_read"] - bars) <= 1
+                    row["bars_with_notes"] = score.n_bars
                 except MusicError as err:
                     row["error"] = err.reason
                     rows.append(row)
@@ -202,6 +206,9 @@ def run_generation(per_quadrant: int, bars: int, candidates: int = 1) -> dict:
             "attribute_accuracy": {a: float(ok[f"hit_{a}"].mean()) for a in ATTRIBUTES},
             "attribute_accuracy_modelled": float(ok[[f"hit_{a}" for a in modelled]].to_numpy().mean()),
             "emotion_accuracy": float((ok.predicted == ok.quadrant).mean()),
+            "trailing_silent_bars": int((bars - frame.get("bars_with_notes", bars)).clip(lower=0)
+                                        .gt(1).sum()),
+            "rows": frame.to_dict("records"),
             "emotion_accuracy_per_quadrant": {q: float((g.predicted == q).mean())
                                               for q, g in ok.groupby("quadrant")},
             "confusion": pd.crosstab(ok.quadrant, ok.predicted).to_dict()}

@@ -63,3 +63,12 @@ def test_bytes_input_and_atomic_round_trip(tmp_path):
     assert score.notes[:, 2].tolist() == [60, 64]
     assert score.notes[:, 3].tolist() == [70, 90]
     assert score.tempo == pytest.approx(100.0, rel=1e-3)
+
+
+def test_end_marker_keeps_trailing_silence(tmp_path):
+    import pretty_midi
+
+    notes = np.array([[0.0, 0.5, 60, 70]])
+    path = write_midi(to_pretty_midi(notes, tempo=120, end=8.0), tmp_path / "s.mid")
+    assert pretty_midi.PrettyMIDI(str(path)).get_end_time() == pytest.approx(8.0)
+    assert load_midi(path).seconds == pytest.approx(0.5)  # analysis still ends with the music

@@ -99,6 +99,7 @@ def compose(emotion: str, bars: int = 16, out: str | os.PathLike[str] | None = N
     if candidates > 1:
         result["attributes_matched"] = hits
     if out is not None:
-        result["out"] = str(write_midi(to_pretty_midi(notes, tempo), Path(out)))
+        length = bars * 4 * 60.0 / tempo  # 4/4 bars
+        result["out"] = str(write_midi(to_pretty_midi(notes, tempo, end=length), Path(out)))
     result["_notes"] = notes
     return result

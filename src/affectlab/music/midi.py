@@ -145,16 +145,23 @@ def load_midi(source: str | os.PathLike[str] | bytes) -> Score:
                             else str(source))
 
 
-def to_pretty_midi(notes: np.ndarray, tempo: float = 120.0, program: int = 0):
-    """A single-instrument `pretty_midi.PrettyMIDI` from note rows (start, end, pitch, velocity)."""
+def to_pretty_midi(notes: np.ndarray, tempo: float = 120.0, program: int = 0,
+                   end: float | None = None):
+    """A single-instrument `pretty_midi.PrettyMIDI` from note rows (start, end, pitch, velocity).
+
+    `end` (seconds) makes the file last that long even if its last bars are silent (a
+    sustain-off event marks it).
+    """
     import pretty_midi
 
     pm = pretty_midi.PrettyMIDI(initial_tempo=float(tempo))
     inst = pretty_midi.Instrument(program=program)
-    for start, end, pitch, velocity in np.asarray(notes, dtype=np.float64):
+    for start, stop, pitch, velocity in np.asarray(notes, dtype=np.float64):
         inst.notes.append(pretty_midi.Note(velocity=int(np.clip(velocity, 1, 127)),
                                            pitch=int(np.clip(pitch, 0, 127)),
-                                           start=float(start), end=float(end)))
+                                           start=float(start), end=float(stop)))
+    if end is not None and (not len(notes) or end > float(np.max(notes[:, 1]))):
+        inst.control_changes.append(pretty_midi.ControlChange(number=64, value=0, time=float(end)))
     pm.instruments.append(inst)
     pm.time_signature_changes.append(pretty_midi.TimeSignature(4, 4, 0.0))
     return pm
