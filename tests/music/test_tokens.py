@@ -63,3 +63,19 @@ def test_continuation_resumes_the_open_bar():
     assert {vocab.kind(t) for t in allowed} == {"pos", "bar"}
     ids = [*prompt, vocab.bar, vocab.id("POS_3"), vocab.id("PITCH_62"), vocab.id("DUR_2")]
     assert vocab.eos in proc.allowed(0, ids) and vocab.bar not in proc.allowed(0, ids)
+
+
+def test_an_onset_cannot_repeat_a_pitch_or_grow_without_bound():
+    from affectlab.music.generator import MAX_ONSET_NOTES
+
+    vocab = Vocabulary()
+    prefix = [vocab.bos, *vocab.attribute_ids([0] * 10)]
+    proc = GrammarProcessor(vocab, n_bars=1, prompt_len=len(prefix))
+    ids = [*prefix, vocab.bar, vocab.id("POS_0"), vocab.id("PITCH_60"), vocab.id("DUR_4")]
+    assert vocab.id("PITCH_60") not in proc.allowed(0, ids)
+    assert vocab.id("PITCH_64") in proc.allowed(0, ids)
+    for p in range(61, 60 + MAX_ONSET_NOTES):
+        ids += [vocab.id(f"PITCH_{p}"), vocab.id("DUR_4")]
+    assert not any(vocab.kind(t) == "pitch" for t in proc.allowed(0, ids))
+    ids += [vocab.id("POS_1")]  # a new onset starts afresh
+    assert vocab.id("PITCH_60") in proc.allowed(0, ids)

@@ -44,8 +44,15 @@ class GeneratorConfig:
     seed: int = 0
 
 
+#: Most notes that may start together (a chord of ten fingers plus a little); stops runaway loops.
+MAX_ONSET_NOTES = 10
+
+
 class GrammarProcessor:
-    """Masks every token that would break the event grammar or the requested bar count."""
+    """Masks every token that would break the event grammar or the requested bar count.
+
+    Within one onset a pitch may not repeat and at most `MAX_ONSET_NOTES` notes may start.
+    """
 
     def __init__(self, vocab: Vocabulary, n_bars: int, prompt_len: int, bars_in_prompt: int = 0,
                  resume_at: int | None = None) -> None:
@@ -57,32 +64,33 @@ class GrammarProcessor:
         self.pos_ids = np.flatnonzero(kinds == "pos")
         self.pitch_ids = np.flatnonzero(kinds == "pitch")
         self.dur_ids = np.flatnonzero(kinds == "dur")
-        self.state: dict[int, tuple[int, str, int, int]] = {}  # row -> (seen, state, bars, pos)
+        # row -> (seen, state, bars, pos, pitch ids started at this onset)
+        self.state: dict[int, tuple[int, str, int, int, frozenset[int]]] = {}
 
-    def _advance(self, row: int, ids: list[int]) -> tuple[str, int, int]:
+    def _advance(self, row: int, ids: list[int]) -> tuple[str, int, int, frozenset[int]]:
         if row in self.state:
-            seen, state, bars, pos = self.state[row]
+            seen, state, bars, pos, onset = self.state[row]
         elif self.resume_at is not None and self.bars0:  # re-read the prompt's open bar
-            seen, state, bars, pos = self.resume_at, "start", self.bars0 - 1, -1
+            seen, state, bars, pos, onset = self.resume_at, "start", self.bars0 - 1, -1, frozenset()
         else:
-            seen, state, bars, pos = self.prompt_len, "start", self.bars0, -1
+            seen, state, bars, pos, onset = self.prompt_len, "start", self.bars0, -1, frozenset()
         for t in ids[seen:]:
             kind = self.vocab.kind(t)
             if t == self.vocab.eos:
                 state = "end"
             elif kind == "bar":
-                state, bars, pos = "bar", bars + 1, -1
+                state, bars, pos, onset = "bar", bars + 1, -1, frozenset()
             elif kind == "pos":
-                state, pos = "pos", self.vocab.value(t)
+                state, pos, onset = "pos", self.vocab.value(t), frozenset()
             elif kind == "pitch":
-                state = "pitch"
+                state, onset = "pitch", onset | {t}
             elif kind == "dur":
                 state = "dur"
-        self.state[row] = (len(ids), state, bars, pos)
-        return state, bars, pos
+        self.state[row] = (len(ids), state, bars, pos, onset)
+        return state, bars, pos, onset
 
     def allowed(self, row: int, ids: list[int]) -> np.ndarray:
-        state, bars, pos = self._advance(row, ids)
+        state, bars, pos, onset = self._advance(row, ids)
         v = self.vocab
         if state == "end":
             return np.array([v.eos])
@@ -96,7 +104,10 @@ class GrammarProcessor:
         later = self.pos_ids[self.pos_ids - self.pos_ids[0] > pos]
         if state == "bar":
             return np.concatenate([later, close])
-        return np.concatenate([self.pitch_ids, later, close])  # after a duration
+        # after a duration: another pitch at this onset, a later onset, or the bar's end
+        more = (self.pitch_ids[~np.isin(self.pitch_ids, list(onset))]
+                if len(onset) < MAX_ONSET_NOTES else self.pitch_ids[:0])
+        return np.concatenate([more, later, close])
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
         mask = torch.full_like(scores, -math.inf)
