@@ -3,13 +3,13 @@ zero-shot baseline on the same test rows, figures and a JSON report written atom
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from affectlab.files import write_json
 from affectlab.lm.model import LanguageModel
 from affectlab.lm.probe_data import ProbeSet
 from affectlab.lm.sweep import SweepResult, layer_sweep, sweep_inputs
@@ -43,16 +43,6 @@ def remap_probe_set(probe_set: ProbeSet, scheme: str | None) -> ProbeSet:
     labels = tuple(x for x in target.labels if x in set(one.values()))
     return ProbeSet(probe_set.name, target.name, labels, tr[0], tr[1], te[0], te[1],
                     f"{probe_set.source}; labels mapped {probe_set.scheme}->{target.name}")
-
-
-def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
-    """Write JSON through a temporary name, so a killed run never leaves half a file."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=float))
-    os.replace(tmp, out)
-    return out
 
 
 def probe_study(lm: LanguageModel, probe_set: ProbeSet, out_dir: str | os.PathLike[str], *,

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from affectlab.files import write_json
 from affectlab.music.midi import Score
 
 #: Attribute names, in the column order every model of this package uses.
@@ -185,10 +186,7 @@ class AttributeBuckets:
         return cls(n_buckets=int(data["n_buckets"]), edges={k: list(v) for k, v in data["edges"].items()})
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        target = Path(path)
-        tmp = target.with_name(target.name + ".part")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1))
-        tmp.replace(target)
+        write_json(self.to_dict(), path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> AttributeBuckets:

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from affectlab.files import save_tensors, write_json
 from affectlab.metrics.continuous import pearson, rmse
 from affectlab.music.attributes import ATTRIBUTES
 
@@ -197,8 +198,6 @@ class DynamicMusicEmotion:
         return curve_scores(self.predict(list(features)), curves)  # type: ignore[arg-type]
 
     def save(self, folder: str | os.PathLike[str]) -> Path:
-        from safetensors.torch import save_file
-
         if self.model is None or self.scaler is None:
             raise RuntimeError("nothing to save: the model is not fitted")
         out = Path(folder)
@@ -206,11 +205,8 @@ class DynamicMusicEmotion:
         meta = {"kind": "affectlab.music.dynamic", "attributes": list(ATTRIBUTES),
                 "config": asdict(self.config), "mean": self.scaler.mean.tolist(),
                 "scale": self.scaler.scale.tolist()}
-        tmp = out / "weights.safetensors.part"
-        save_file({k: v.contiguous() for k, v in self.model.state_dict().items()}, str(tmp))
-        tmp.replace(out / "weights.safetensors")
-        (out / "config.json.part").write_text(json.dumps(meta, indent=1))
-        (out / "config.json.part").replace(out / "config.json")
+        save_tensors(self.model.state_dict(), out / "weights.safetensors")
+        write_json(meta, out / "config.json")
         return out
 
     @classmethod

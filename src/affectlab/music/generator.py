@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from affectlab.files import save_tensors, write_json
 from affectlab.music.attributes import ATTRIBUTES, AttributeBuckets
 from affectlab.music.tokens import POSITIONS, Vocabulary, decode, encode
 from affectlab.music.unlabelled import Segment
@@ -247,19 +248,15 @@ class MusicGenerator:
         return out[0].tolist()
 
     def save(self, folder: str | os.PathLike[str]) -> Path:
-        from safetensors.torch import save_file
-
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().to(torch.float16).contiguous()
+        state = {k: v.detach().to(torch.float16)
                  for k, v in self.model.state_dict().items() if k != "lm_head.weight"}
-        save_file(state, str(out / "model.safetensors.part"))
-        (out / "model.safetensors.part").replace(out / "model.safetensors")
+        save_tensors(state, out / "model.safetensors")
         meta = {"kind": "affectlab.music.generator", "config": asdict(self.config),
                 "buckets": self.buckets.to_dict(), "tempo_of": self.tempo_of,
                 "velocity_of": self.velocity_of}
-        (out / "generator.json.part").write_text(json.dumps(meta, indent=1))
-        (out / "generator.json.part").replace(out / "generator.json")
+        write_json(meta, out / "generator.json")
         return out
 
     @classmethod

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from affectlab.files import write_json
 from affectlab.music.attributes import ATTRIBUTES, AttributeBuckets
 from affectlab.music.static import QUADRANTS, attribute_matrix, quadrant_of
 
@@ -77,12 +78,8 @@ class EmotionPrototypes:
         return buckets.transform(self.attributes(emotion))
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        target = Path(path)
-        tmp = target.with_name(target.name + ".part")
-        tmp.write_text(json.dumps({"kind": "affectlab.music.prototypes",
-                                   "attributes": list(ATTRIBUTES), "vectors": self.vectors,
-                                   "sources": self.sources}, indent=1))
-        tmp.replace(target)
+        write_json({"kind": "affectlab.music.prototypes", "attributes": list(ATTRIBUTES),
+                    "vectors": self.vectors, "sources": self.sources}, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> EmotionPrototypes:

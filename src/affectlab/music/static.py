@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from affectlab.files import write_json
 from affectlab.music.attributes import ATTRIBUTES
 from affectlab.ontology import quadrant
 
@@ -107,12 +108,8 @@ class StaticMusicEmotion:
         return pd.DataFrame({d: self.params[d]["coef"] for d in DIMENSIONS}, index=list(ATTRIBUTES))
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".part")
-        tmp.write_text(json.dumps({"kind": "affectlab.music.static", "C": self.C,
-                                   "attributes": list(ATTRIBUTES), "params": self.params}, indent=1))
-        tmp.replace(target)
+        write_json({"kind": "affectlab.music.static", "C": self.C,
+                    "attributes": list(ATTRIBUTES), "params": self.params}, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> StaticMusicEmotion:
