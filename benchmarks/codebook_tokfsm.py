@@ -19,6 +19,7 @@ import argparse
 import json
 import platform
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +28,41 @@ from _machine import machine
 
 from affectlab.codebook.tokfsm import (
     CONFIGS,
+    PAPER_RECIPE,
     code_purity,
     intervention_success,
     load_result,
     resolve_sites,
     save_result,
     train,
+    with_steps,
 )
 
+#: training recipes compared; each spells out every recipe setting (the configurations'
+#: defaults are the tuned recipe), starting from the paper's
+_P = PAPER_RECIPE
+_KD = {**_P, "kmeans_init": True, "dead_after": 20}
 VARIANTS: dict[str, dict[str, Any]] = {
-    "no_codebooks": {"codebooks": False},
-    "no_codebooks_lr3e-3": {"codebooks": False, "lr": 3e-3},
-    "codebooks": {},
-    "codebooks_kmeans_dead": {"kmeans_init": True, "dead_after": 20},
-    "codebooks_mlp_only": {"head_codebooks": False},
-    "codebooks_kmeans_dead_lr3e-3": {"kmeans_init": True, "dead_after": 20, "lr": 3e-3},
+    "no_codebooks": {**_P, "codebooks": False},
+    "no_codebooks_lr3e-3": {**_P, "codebooks": False, "lr": 3e-3},
+    "codebooks": dict(_P),
+    "codebooks_kmeans_dead": _KD,
+    "codebooks_mlp_only": {**_P, "head_codebooks": False},
+    "codebooks_kmeans_dead_lr3e-3": {**_KD, "lr": 3e-3},
+    "codebooks_kmeans_dead_lr3e-3_clip": {**_KD, "lr": 3e-3, "grad_clip": 1.0},
+    "codebooks_kmeans_dead_lr3e-3_warm300": {**_KD, "lr": 3e-3, "quantize_after": 300},
+    "codebooks_kmeans_dead_lr3e-3_warm300_clip": {**_KD, "lr": 3e-3, "quantize_after": 300,
+                                                  "grad_clip": 1.0},
+    "codebooks_kmeans_dead_lr3e-3_warm600": {**_KD, "lr": 3e-3, "quantize_after": 600},
+    "codebooks_kmeans_dead_lr3e-3_warm600_clip": {**_KD, "lr": 3e-3, "quantize_after": 600,
+                                                  "grad_clip": 1.0},
+    "codebooks_kmeans_dead_cblr10": {**_KD, "codebook_lr_scale": 10.0},
+    "codebooks_kmeans_dead_lr3e-3_cblr10": {**_KD, "lr": 3e-3, "codebook_lr_scale": 10.0},
+    "codebooks_kmeans_dead_lr3e-3_warm300_cblr10": {**_KD, "lr": 3e-3, "quantize_after": 300,
+                                                   "codebook_lr_scale": 10.0},
+    "codebooks_kmeans_dead_warm300": {**_KD, "quantize_after": 300},
+    #: the configuration's own (tuned) recipe
+    "codebooks_tuned": {},
 }
 
 
@@ -50,8 +71,15 @@ def main() -> None:
     ap.add_argument("--config", default="small", choices=sorted(CONFIGS))
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--eval-every", type=int, default=None)
+    ap.add_argument("--eval-rollouts", type=int, default=None,
+                    help="rollouts per evaluation during training (default: the configuration's)")
+    ap.add_argument("--final-rollouts", type=int, default=None,
+                    help="rollouts of the final evaluation (default: the configuration's)")
     ap.add_argument("--seed", type=int, default=None, help="training seed (default: the "
                                                            "configuration's)")
+    ap.add_argument("--seeds", default=None,
+                    help="comma-separated training seeds: every variant once per seed "
+                         "(rows <variant>/seed<S>, plus a table over seeds)")
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2, help="variants trained in parallel")
@@ -71,8 +99,10 @@ def main() -> None:
         _interventions(args)
         return
     args.name = args.name or "tokfsm"
-    names = args.variants.split(",")
-    jobs = [(name, args) for name in names]
+    seeds = ([int(x) for x in args.seeds.split(",")] if args.seeds
+             else [args.seed])
+    jobs = [(name, seed, args) for name in args.variants.split(",") for seed in seeds]
+    names = [name if args.seeds is None else f"{name}/seed{seed}" for name, seed, _ in jobs]
     if args.jobs > 1:
         import multiprocessing as mp
 
@@ -84,22 +114,31 @@ def main() -> None:
     _report(rows, args)
 
 
-def _run(job: tuple[str, argparse.Namespace]) -> dict[str, Any]:
-    name, args = job
+def _run(job: tuple[str, int | None, argparse.Namespace]) -> dict[str, Any]:
+    name, seed, args = job
     torch.set_num_threads(args.threads)
     kw = dict(VARIANTS[name])
-    if args.steps:
-        kw["steps"] = args.steps
     if args.eval_every:
         kw["eval_every"] = args.eval_every
-    if args.seed is not None:
-        kw["seed"] = args.seed
+    if args.eval_rollouts:
+        kw["eval_rollouts"] = args.eval_rollouts
+    if args.final_rollouts:
+        kw["final_rollouts"] = args.final_rollouts
+    if seed is not None:
+        kw["seed"] = seed
     cfg = CONFIGS[args.config](**kw)
+    if args.steps:  # the configuration's own codebook warm-up keeps its share of the budget
+        cfg = (replace(cfg, steps=args.steps) if "quantize_after" in kw
+               else with_steps(cfg, args.steps))
+        if args.eval_every:
+            cfg = replace(cfg, eval_every=args.eval_every)
+    if seed is not None and args.seeds:
+        name = f"{name}/seed{seed}"
     print(f"== {name} start", flush=True)
     res = train(cfg, log=lambda p: print(f"  {name} step {p['step']:>6}  loss {p['loss']:.3f}  "
                                          f"acc {p['transition_accuracy']:.3f}", flush=True))
     if args.save_models:
-        save_result(res, str(Path(args.save_models) / name))
+        save_result(res, str(Path(args.save_models) / name.replace("/", "_")))
     m = res.metrics
     print(f"== {name} final acc {m['transition_accuracy']:.4f}  first "
           f"{m['first_transition_accuracy']:.4f}  ({res.seconds:.0f} s)", flush=True)
@@ -108,6 +147,14 @@ def _run(job: tuple[str, argparse.Namespace]) -> dict[str, Any]:
 
 def _fmt(x: Any) -> str:
     return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def _spread(values: list[Any]) -> str:
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return "—"
+    return (f"{100 * sum(vals) / len(vals):.1f}% ({100 * min(vals):.1f}–"
+            f"{100 * max(vals):.1f})")
 
 
 def _report(rows: dict[str, Any], args: argparse.Namespace) -> None:
@@ -121,8 +168,8 @@ def _report(rows: dict[str, Any], args: argparse.Namespace) -> None:
             "date": date}
     (out / f"{args.name}.json").write_text(json.dumps({"meta": meta, "runs": rows}, indent=2,
                                                 default=str))
-    plain = [r for n, r in rows.items() if n.startswith("no_codebooks")]
-    base = plain[0]["metrics"]["transition_accuracy"] if plain else None
+    plain = {n.partition("/")[2]: r["metrics"]["transition_accuracy"]
+             for n, r in rows.items() if n.startswith("no_codebooks")}
     lines = ["# TokFSM: codebook features vs. the same model without codebooks", "",
              f"- command: `{command}`", f"- machine: {meta['machine']}", f"- date: {date}", "",
              ("| variant | steps | transition acc. | first transition | gap to no-codebook | "
@@ -134,6 +181,7 @@ def _report(rows: dict[str, Any], args: argparse.Namespace) -> None:
         inter = m.get("intervention", {})
         jsd = "—" if not inter else f"{inter['jsd_drop']:.3f}"
         inter_next = m.get("intervention_next_digits", {})
+        base = plain.get(name.partition("/")[2], next(iter(plain.values()), None))
         gap = (None if base is None or name.startswith("no_codebooks")
                else base - m["transition_accuracy"])
         lines.append(
@@ -151,6 +199,17 @@ def _report(rows: dict[str, Any], args: argparse.Namespace) -> None:
             pt = next((p for p in r["curve"] if p["step"] == s), None)
             cells.append("—" if pt is None else _fmt(pt["transition_accuracy"]))
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    if args.seeds:
+        lines += ["", "Over seeds (mean, min–max):", "",
+                  ("| variant | seeds | transition acc. | ≥ 95% | best MLP purity | "
+                   "moved, + next digits |"), "|---|---|---|---|---|---|"]
+        for variant in dict.fromkeys(n.partition("/")[0] for n in rows):
+            ms = [r["metrics"] for n, r in rows.items() if n.partition("/")[0] == variant]
+            lines.append(
+                f"| {variant} | {len(ms)} | {_spread([m['transition_accuracy'] for m in ms])} | "
+                f"{sum(m['transition_accuracy'] >= 0.95 for m in ms)}/{len(ms)} | "
+                f"{_spread([m.get('best_mlp_purity') for m in ms])} | "
+                f"{_spread([m.get('intervention_next_digits', {}).get('top_moved_to_b') for m in ms])} |")
     goals = ("Goals (issue): codebook model ≥ 95% transition accuracy and within 3 points of the "
              "model without codebooks; ≥ 50% pure codes at some MLP layer; interventions move "
              "≥ 70% of top predictions.")

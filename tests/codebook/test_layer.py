@@ -168,6 +168,47 @@ def test_record_collects_ids_and_param_groups() -> None:
     assert len(groups[0]["params"]) == 2
 
 
+def test_codebook_learning_rate_group() -> None:
+    cb = _layer()
+    model = torch.nn.Sequential(torch.nn.Linear(8, 8), cb)
+    groups = codebook_param_groups(model, codebook_lr=0.03)
+    assert groups[1]["lr"] == 0.03 and "lr" not in groups[0]
+    opt = torch.optim.AdamW(groups, lr=0.001)
+    assert [g["lr"] for g in opt.param_groups] == [0.001, 0.03]
+
+
+def test_bypass_passes_the_normalised_input_and_defers_kmeans() -> None:
+    torch.manual_seed(0)
+    cb = CodebookLayer(8, 4, kmeans_init=True).train()
+    cb.bypass = True
+    x = torch.randn(10, 8, requires_grad=True)
+    y = cb(x)
+    torch.testing.assert_close(y, torch.nn.functional.layer_norm(x, (8,)))
+    assert float(cb.aux_loss) == 0.0 and not bool(cb.initialized)
+    assert int(cb.unused_steps.sum()) == 0  # no dead-code bookkeeping while bypassed
+    y.sum().backward()
+    assert x.grad is not None
+    cb.bypass = False
+    z = cb(torch.randn(32, 8))
+    assert bool(cb.initialized)  # k-means on the first quantised batch
+    assert int(cb.unused_steps.max()) <= 1
+    codes = cb.codebook.detach()[0]
+    assert all(any(torch.allclose(v, c) for c in codes) for v in z.detach())
+
+
+def test_scores_and_topk_match_brute_force_per_group() -> None:
+    torch.manual_seed(1)
+    for similarity in ("inner", "cosine"):
+        cb = GroupedCodebookLayer(3, 5, 7, k=2, similarity=similarity)
+        h = torch.randn(4, 6, 3, 5)
+        c = cb.codebook.detach()
+        brute = torch.einsum("btgd,gkd->btgk", h, c) / c.norm(dim=-1)
+        if similarity == "cosine":
+            brute = brute / h.norm(dim=-1, keepdim=True)
+        torch.testing.assert_close(cb.scores(h), brute)
+        torch.testing.assert_close(cb._topk(h), brute.topk(2, dim=-1).indices)
+
+
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError):
         CodebookLayer(8, 4, k=5)

@@ -271,3 +271,66 @@ def test_cli_missing_model_folder(tmp_path: Path) -> None:
     assert code == 2 and "holds no saved codebook model" in json.loads(out)["error"]
     code, out = _run("steer", "--emotion", "fear", "--model", str(tmp_path), "--json", "hi")
     assert code == 2 and "holds no saved codebook model" in json.loads(out)["error"]
+
+
+def _texts_file(path: Path, drop: str | None = None, label_column: str = "label") -> Path:
+    import pandas as pd
+
+    rows = [{"text": t, label_column: "happiness" if lab == "joy" else lab}
+            for lab, items in TEXTS.items() if lab != drop for t in items]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_labelled_texts_reads_and_checks_files(tmp_path: Path) -> None:
+    rows = C.labelled_texts(_texts_file(tmp_path / "t.csv"))
+    assert ("i am so happy today", "joy") in rows and len(rows) == sum(map(len, TEXTS.values()))
+    (tmp_path / "t.jsonl").write_text('{"text": "so afraid", "label": "Fear"}\n'
+                                      '{"text": "", "label": "joy"}\n')
+    assert C.labelled_texts(tmp_path / "t.jsonl") == [("so afraid", "fear")]
+    with pytest.raises(FileNotFoundError):
+        C.labelled_texts(tmp_path / "missing.csv")
+    with pytest.raises(ValueError, match="lacks column"):
+        C.labelled_texts(_texts_file(tmp_path / "u.csv", label_column="emotion"))
+    (tmp_path / "t.txt").write_text("hello")
+    with pytest.raises(ValueError, match=r"\.csv, \.jsonl or \.parquet"):
+        C.labelled_texts(tmp_path / "t.txt")
+    (tmp_path / "empty.jsonl").write_text('{"text": "", "label": "joy"}\n')
+    with pytest.raises(ValueError, match="no rows"):
+        C.labelled_texts(tmp_path / "empty.jsonl")
+
+
+def test_cli_search_on_own_texts_and_save(saved: Path, tmp_path: Path) -> None:
+    import shutil
+
+    model = tmp_path / "cb"
+    shutil.copytree(saved, model)
+    (model / C.SEARCH).unlink()
+    texts = _texts_file(tmp_path / "t.csv")
+    code, out = _run("search", "--emotion", "joy", "--model", str(model), "--texts", str(texts),
+                     "--min-count", "1", "--top", "3", "--json")
+    assert code == 0, out
+    got = json.loads(out)
+    assert got["emotion"] == "joy" and 1 <= len(got["codes"]) <= 3
+    assert all(e["site"] in SITES for e in got["codes"])
+    assert not (model / C.SEARCH).exists()  # nothing written without --save
+    code, out = _run("search", "--emotion", "joy", "--model", str(model), "--texts", str(texts),
+                     "--min-count", "1", "--save", "--json")
+    assert code == 0, out
+    stored = json.loads((model / C.SEARCH).read_text())
+    assert set(stored) == {"anger", "disgust", "fear", "joy", "sadness", "surprise"}
+    code, out = _run("search", "--emotion", "joy", "--model", str(model), "--json")
+    assert code == 0 and json.loads(out)["codes"] == stored["joy"][:5]
+
+
+def test_cli_search_on_own_texts_errors(saved: Path, tmp_path: Path) -> None:
+    no_fear = _texts_file(tmp_path / "t.csv", drop="fear")
+    for args, message in (
+            (["--texts", str(tmp_path / "missing.csv")], "no such file"),
+            (["--texts", str(no_fear)], "no texts labelled 'fear'"),
+            (["--texts", str(no_fear), "--label-column", "emotion"], "lacks column"),
+    ):
+        code, out = _run("search", "--emotion", "fear", "--model", str(saved), *args, "--json")
+        assert code == 2 and message in json.loads(out)["error"], out
+    code, out = _run("search", "--emotion", "fear", "--save", "--json")
+    assert code == 2 and "--save needs --texts" in json.loads(out)["error"]

@@ -11,16 +11,21 @@ import torch
 from affectlab.codebook.gpt import GPTConfig, TinyGPT
 from affectlab.codebook.tokfsm import (
     FSM,
+    PAPER_RECIPE,
+    TUNED_RECIPE,
     _jsd_bits,
     intervention_success,
     load_result,
+    paper_config,
     patched_next_state,
     purity,
     resolve_sites,
     save_result,
+    small_config,
     tiny_config,
     train,
     transition_accuracy,
+    with_steps,
 )
 
 
@@ -149,6 +154,49 @@ def test_cli_train_small_json_and_eval(tmp_path) -> None:
     assert "best_mlp_purity" in json.loads(res.output)
     res = runner.invoke(app, ["tokfsm", "eval", "--model", str(tmp_path / "none"), "--json"])
     assert res.exit_code == 2
+
+
+def test_cli_train_recipes_and_codebook_warm_up() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from affectlab.cli.codebook import app
+
+    runner = CliRunner()
+    base = ["tokfsm", "train", "--small", "--steps", "10", "--rollouts", "4", "--json"]
+    res = runner.invoke(app, base)
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.output)
+    cfg = got["config"]
+    assert got["recipe"] == "tuned" and cfg["kmeans_init"] and cfg["dead_after"] == 20
+    assert cfg["quantize_after"] == 2  # 300 of 1,500 steps keeps its share of 10 steps
+    assert [p["quantized"] for p in got["curve"]] == [True]
+    res = runner.invoke(app, [*base, "--paper-recipe"])
+    cfg = json.loads(res.output)["config"]
+    assert (cfg["kmeans_init"], cfg["dead_after"], cfg["quantize_after"], cfg["lr"]) == (
+        False, None, 0, 1e-3)
+    res = runner.invoke(app, [*base, "--no-kmeans-init", "--dead-after", "0",
+                              "--quantize-after", "5"])
+    cfg = json.loads(res.output)["config"]
+    assert (cfg["kmeans_init"], cfg["dead_after"], cfg["quantize_after"]) == (False, None, 5)
+    res = runner.invoke(app, [*base, "--quantize-after", "10"])
+    assert res.exit_code == 2 and "never be trained" in json.loads(res.output)["error"]
+
+
+def test_small_and_paper_configs_use_the_tuned_recipe() -> None:
+    for make in (small_config, paper_config):
+        cfg = make()
+        assert {k: getattr(cfg, k) for k in TUNED_RECIPE} == TUNED_RECIPE
+        assert 0 < cfg.quantize_after < cfg.steps / 2
+        plain = make(**PAPER_RECIPE)
+        assert not plain.kmeans_init and plain.quantize_after == 0
+    cfg = with_steps(small_config(), 3000)
+    assert (cfg.steps, cfg.quantize_after, cfg.warmup) == (3000, 600, 50)
+    with pytest.raises(ValueError, match="steps"):
+        with_steps(small_config(), 0)
+    with pytest.raises(ValueError, match="quantize_after"):
+        train(tiny_config(quantize_after=150))
 
 
 def _two_layer_model() -> tuple[FSM, TinyGPT]:

@@ -45,7 +45,8 @@ def _show(metrics: dict[str, Any], title: str) -> None:
 @tokfsm_app.command("train")
 def train_command(
     small: Annotated[bool, typer.Option("--small", help="The small configuration (32 states, "
-                                                        "2 layers; about a minute).")] = False,
+                                                        "2 layers; about 1.5 minutes).")
+                     ] = False,
     out: Annotated[Path | None, typer.Option(help="Folder to save the model in.")] = None,
     steps: Annotated[int | None, typer.Option(help="Training steps (default: the "
                                                    "configuration's).")] = None,
@@ -54,26 +55,57 @@ def train_command(
                                                help="Train the same model without codebooks."
                                                )] = False,
     lr: Annotated[float | None, typer.Option(help="AdamW learning rate.")] = None,
-    kmeans_init: Annotated[bool, typer.Option(help="K-means initialise the codebooks.")] = False,
-    dead_after: Annotated[int | None, typer.Option(help="Replace codes unused this many "
-                                                        "steps.")] = None,
+    paper_recipe: Annotated[bool, typer.Option(
+        "--paper-recipe", help="The paper's training recipe as such (random codes, no dead-code "
+                               "replacement, no warm-up, lr 1e-3) instead of the tuned one.")
+    ] = False,
+    kmeans_init: Annotated[bool | None, typer.Option(
+        "--kmeans-init/--no-kmeans-init", help="K-means initialise the codebooks (default: "
+                                               "the recipe's).")] = None,
+    dead_after: Annotated[int | None, typer.Option(help="Replace codes unused this many steps "
+                                                        "(0: never; default: the recipe's).")
+                          ] = None,
+    quantize_after: Annotated[int | None, typer.Option(
+        help="Steps with the codebooks bypassed before they engage (default: the recipe's).")
+    ] = None,
     rollouts: Annotated[int | None, typer.Option(help="Sampled rollouts for the final "
                                                       "evaluation.")] = None,
     as_json: bool = _JSON,
 ) -> None:
-    """Train a TinyGPT on the FSM (the paper's configuration unless --small) and report metrics."""
+    """Train a TinyGPT on the FSM (the paper's model and task unless --small) and report metrics.
+
+    The tuned recipe (k-means initialisation, dead-code replacement, lr 3e-3, gradient clipping,
+    codebooks on after the first fifth of training) unless --paper-recipe."""
+    from dataclasses import replace
+
     import torch
 
-    from affectlab.codebook.tokfsm import paper_config, save_result, small_config, train
+    from affectlab.codebook.tokfsm import (
+        PAPER_RECIPE,
+        paper_config,
+        save_result,
+        small_config,
+        train,
+        with_steps,
+    )
 
     make = small_config if small else paper_config
-    kw: dict[str, Any] = {"seed": seed, "codebooks": not no_codebooks,
-                          "kmeans_init": kmeans_init, "dead_after": dead_after}
-    if steps is not None:
-        if steps < 1:
-            fail("--steps must be at least 1", as_json=as_json)
-        kw["steps"] = steps
-        kw["eval_every"] = min(make().eval_every, steps)
+    kw: dict[str, Any] = {"seed": seed, "codebooks": not no_codebooks}
+    if paper_recipe:
+        kw.update(PAPER_RECIPE)
+    if kmeans_init is not None:
+        kw["kmeans_init"] = kmeans_init
+    if dead_after is not None:
+        if dead_after < 0:
+            fail("--dead-after must be 0 (never) or a positive number of steps",
+                 as_json=as_json)
+        kw["dead_after"] = dead_after or None
+    if quantize_after is not None:
+        if quantize_after < 0:
+            fail("--quantize-after must be at least 0", as_json=as_json)
+        kw["quantize_after"] = quantize_after
+    if steps is not None and steps < 1:
+        fail("--steps must be at least 1", as_json=as_json)
     if lr is not None:
         kw["lr"] = lr
     if rollouts is not None:
@@ -81,11 +113,20 @@ def train_command(
             fail("--rollouts must be at least 1", as_json=as_json)
         kw["final_rollouts"] = rollouts
         kw["eval_rollouts"] = min(rollouts, make().eval_rollouts)
+    cfg = make(**kw)
+    if steps is not None:  # the codebook warm-up keeps its share unless given
+        cfg = with_steps(cfg, steps)
+        if quantize_after is not None:
+            cfg = replace(cfg, quantize_after=quantize_after)
     torch.manual_seed(seed)
-    result = train(make(**kw), progress=not as_json)
+    try:
+        result = train(cfg, progress=not as_json)
+    except ValueError as exc:
+        fail(str(exc), as_json=as_json)
     if out is not None:
         save_result(result, str(out))
-    summary = {"configuration": "small" if small else "paper", **result.summary()}
+    summary = {"configuration": "small" if small else "paper",
+               "recipe": "paper" if paper_recipe else "tuned", **result.summary()}
     if out is not None:
         summary["saved_to"] = str(out)
     if as_json:
@@ -218,9 +259,23 @@ def lm_search_command(
                                                                "train` (default: shipped).")
                      ] = None,
     top: Annotated[int, typer.Option("--top", help="How many codes to show.")] = 5,
+    texts: Annotated[Path | None, typer.Option(
+        "--texts", help="Search on your own labelled texts (.csv, .jsonl or .parquet with "
+                        "text and label columns) instead of the search saved with the model."
+    )] = None,
+    text_column: Annotated[str, typer.Option(help="Text column of --texts.")] = "text",
+    label_column: Annotated[str, typer.Option(help="Label column of --texts.")] = "label",
+    min_count: Annotated[int, typer.Option(help="Firings a code needs on the emotion's "
+                                                "tokens to be ranked (with --texts).")] = 5,
+    max_len: Annotated[int, typer.Option(help="Tokens per text at most (with --texts).")] = 48,
+    save: Annotated[bool, typer.Option("--save", help="Store the new search in the --model "
+                                                      "folder (with --texts).")] = False,
     as_json: bool = _JSON,
 ) -> None:
-    """The codes most associated with an emotion, with the contexts where they fire."""
+    """The codes most associated with an emotion, with the contexts where they fire.
+
+    Reads the search saved with the model, or with --texts runs a new one on your texts (every
+    Ekman emotion among their labels; the other labels are the contrast)."""
     import json
 
     from affectlab.codebook.lm_codes import MANIFEST, SEARCH
@@ -229,10 +284,17 @@ def lm_search_command(
     if top < 1:
         fail("--top must be at least 1", as_json=as_json)
     folder = _model_dir(model, as_json)
-    if not (folder / SEARCH).is_file():
-        fail(f"{folder} has no code search ({SEARCH}); retrain with `affectlab codebook train`",
+    if save and (texts is None or model is None):
+        fail("--save needs --texts and --model DIR (the shipped model is not overwritten)",
              as_json=as_json)
-    search = json.loads((folder / SEARCH).read_text())
+    if texts is not None:
+        search = _search_texts(folder, texts, target, text_column, label_column, min_count,
+                               max_len, top, save, as_json)
+    elif not (folder / SEARCH).is_file():
+        fail(f"{folder} has no code search ({SEARCH}); retrain with `affectlab codebook train` "
+             "or search your own texts with --texts FILE", as_json=as_json)
+    else:
+        search = json.loads((folder / SEARCH).read_text())
     if not search.get(target):
         fail(f"the code search in {folder} has no codes for {target!r}", as_json=as_json)
     ranked = search[target][:top]
@@ -248,6 +310,38 @@ def lm_search_command(
                       f"{e['precision']:.2f}", f"{e['recall']:.3f}",
                       (e.get("examples") or [""])[0])
     console.print(table)
+
+
+def _search_texts(folder: Path, texts: Path, target: str, text_column: str, label_column: str,
+                  min_count: int, max_len: int, top: int, save: bool,
+                  as_json: bool) -> dict[str, Any]:
+    """A new code search on labelled texts from a file (saved into `folder` with `save`)."""
+    from affectlab.codebook import lm_codes as C
+
+    if min_count < 1 or max_len < 1:
+        fail("--min-count and --max-len must be at least 1", as_json=as_json)
+    try:
+        rows = C.labelled_texts(texts, text_column=text_column, label_column=label_column)
+    except (FileNotFoundError, ValueError) as exc:
+        fail(str(exc), as_json=as_json)
+    labels = [y for _, y in rows]
+    if target not in labels:
+        fail(f"{texts} has no texts labelled {target!r} (labels: {sorted(set(labels))[:10]})",
+             as_json=as_json)
+    if len(set(labels)) < 2:
+        fail(f"{texts} needs texts of at least one other label to contrast {target!r} with",
+             as_json=as_json)
+    try:
+        cbm = C.load_codebook_model(folder)
+    except (FileNotFoundError, ValueError) as exc:
+        fail(str(exc), as_json=as_json)
+    emotions = [e for e in C.EKMAN if e in labels]
+    search = C.search_codes(cbm, [t for t, _ in rows], labels, emotions=emotions,
+                            top=max(top, 10), min_count=min_count, max_len=max_len,
+                            progress=not as_json)
+    if save:
+        cbm.save(folder)
+    return search
 
 
 @app.command("steer")

@@ -138,14 +138,12 @@ class TinyGPT(nn.Module):
 
     def save(self, directory: str | os.PathLike[str], extra: dict[str, Any] | None = None) -> Path:
         """Write model.safetensors and config.json (plus `extra` metadata) to `directory`."""
-        from safetensors.torch import save_file
+        from affectlab.files import save_tensors, write_json
 
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
-        save_file(state, str(out / "model.safetensors"))
-        (out / "config.json").write_text(json.dumps({"config": asdict(self.cfg),
-                                                     "extra": extra or {}}, indent=2))
+        save_tensors(state, out / "model.safetensors")
+        write_json({"config": asdict(self.cfg), "extra": extra or {}}, out / "config.json")
         return out
 
     @classmethod

@@ -11,6 +11,8 @@ its layer-normalised version h:
   MSE that pulls codes towards their inputs, plus ``commitment · ||h - sg(q)||²``;
 - optional k-means initialisation from the first training batch and replacement of codes left
   unused for `dead_after` training steps by random recent inputs;
+- `bypass = True` passes the layer-normalised input through unquantised (a quantisation
+  warm-up: codes engage, and are k-means initialised, once the network has learnt something);
 - `force_codes(ids)` makes the output exactly the given codes' mean (interventions);
   `last_codes` and `record()` keep the chosen ids for analysis.
 
@@ -75,6 +77,9 @@ class _GroupedCodebooks(nn.Module):
         self.last_replaced = 0
         self._forced: Tensor | None = None
         self._records: list[list[Tensor]] = []
+        #: pass the layer-normalised input through unquantised (a warm-up before the codes
+        #: engage; k-means initialisation then happens on the first quantised training batch)
+        self.bypass = False
 
     def extra_repr(self) -> str:
         return (f"n_groups={self.n_groups}, dim={self.dim}, num_codes={self.num_codes}, "
@@ -87,17 +92,32 @@ class _GroupedCodebooks(nn.Module):
         """The layer-normalised input h (no affine parameters: the codes carry the scale)."""
         return F.layer_norm(x, (self.dim,)) if self.layer_norm else x
 
+    def _unit_codes(self) -> Tensor:
+        c = self.codebook
+        return c / c.norm(dim=-1, keepdim=True).clamp(min=1e-8)
+
+    def _group_scores(self, h: Tensor) -> Tensor:
+        """Similarities (n_groups, N, num_codes) of inputs (..., n_groups, dim), N = prod(...).
+
+        Dividing the codes (not the scores) by their norms and one matrix product per group
+        keeps this the cheap part of a forward pass."""
+        flat = h.reshape(-1, self.n_groups, self.dim).transpose(0, 1)  # (G, N, dim)
+        s = torch.bmm(flat, self._unit_codes().transpose(1, 2))
+        if self.similarity == "cosine":
+            s = s / flat.norm(dim=-1, keepdim=True).clamp(min=1e-8)
+        return s
+
     def scores(self, h: Tensor) -> Tensor:
         """Similarities (..., n_groups, num_codes) of normalised inputs (..., n_groups, dim)."""
-        c = self.codebook
-        s = torch.einsum("...gd,gkd->...gk", h, c) / c.norm(dim=-1).clamp(min=1e-8)
-        if self.similarity == "cosine":
-            s = s / h.norm(dim=-1, keepdim=True).clamp(min=1e-8)
-        return s
+        s = self._group_scores(h).transpose(0, 1)
+        return s.reshape(*h.shape[:-1], self.num_codes)
 
     def _topk(self, h: Tensor) -> Tensor:
         with torch.no_grad():
-            return self.scores(h).topk(self.k, dim=-1).indices
+            s = self._group_scores(h)
+            ids = (s.argmax(dim=-1, keepdim=True) if self.k == 1
+                   else s.topk(self.k, dim=-1).indices)  # (G, N, k)
+            return ids.transpose(0, 1).reshape(*h.shape[:-1], self.k)
 
     def _lookup(self, ids: Tensor) -> Tensor:
         """Mean code vectors (..., n_groups, dim) for ids (..., n_groups, k')."""
@@ -112,6 +132,9 @@ class _GroupedCodebooks(nn.Module):
             raise ValueError(f"{type(self).__name__} expects input (..., {self.n_groups}, "
                              f"{self.dim}), got {tuple(x.shape)}")
         h = self.normalise(x)
+        if self.bypass:
+            self.aux_loss = x.new_zeros(())
+            return h
         if self.training and not bool(self.initialized):
             self.init_from(h)
         ids = self._topk(h)
@@ -302,8 +325,12 @@ def codebook_aux_loss(model: nn.Module) -> Tensor:
 
 def codebook_param_groups(model: nn.Module | Iterable[nn.Parameter], weight_decay: float = 0.0,
                           codebook_weight_decay: float = 0.0,
-                          codebooks: Iterable[nn.Module] = ()) -> list[dict[str, Any]]:
-    """AdamW parameter groups: codebooks (of `model` and of `codebooks`) with their own decay."""
+                          codebooks: Iterable[nn.Module] = (),
+                          codebook_lr: float | None = None) -> list[dict[str, Any]]:
+    """AdamW parameter groups: codebooks (of `model` and of `codebooks`) with their own decay
+    and, with `codebook_lr`, their own learning rate (Adam moves each coordinate by about the
+    learning rate per step, while codes sit at the scale of a layer-normalised input, ~1 per
+    coordinate: a larger codebook rate lets chosen codes follow their inputs sooner)."""
     mods = list(codebooks)
     if isinstance(model, nn.Module):
         mods += list(codebook_layers(model).values())
@@ -314,7 +341,11 @@ def codebook_param_groups(model: nn.Module | Iterable[nn.Parameter], weight_deca
     rest = [p for p in params if id(p) not in cb]
     groups = [{"params": rest, "weight_decay": float(weight_decay)}]
     if cb:
-        groups.append({"params": list(cb.values()), "weight_decay": float(codebook_weight_decay)})
+        group: dict[str, Any] = {"params": list(cb.values()),
+                                 "weight_decay": float(codebook_weight_decay)}
+        if codebook_lr is not None:
+            group["lr"] = float(codebook_lr)
+        groups.append(group)
     return groups
 
 

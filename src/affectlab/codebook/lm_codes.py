@@ -39,6 +39,7 @@ from torch import Tensor
 
 from affectlab.codebook.gpt import HFCodebooks, _attach, insert_codebooks
 from affectlab.codebook.layer import CodebookLayer
+from affectlab.files import save_tensors, write_json
 from affectlab.lm.model import LanguageModel
 from affectlab.lm.sites import parse_site
 
@@ -52,6 +53,7 @@ __all__ = [
     "emotion_texts",
     "forced_code_edits",
     "init_codebooks",
+    "labelled_texts",
     "lm_loss",
     "load_codebook_model",
     "normalise_emotion",
@@ -143,18 +145,15 @@ class CodebookModel:
 
     def save(self, directory: str | os.PathLike[str], dtype: str = "float32") -> Path:
         """Write the codebooks (safetensors, `dtype`), the manifest and the code search."""
-        from safetensors.torch import save_file
-
         if dtype not in ("float32", "float16", "bfloat16"):
             raise ValueError(f"dtype must be float32, float16 or bfloat16, got {dtype!r}")
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
         weights = {name: layer.codebook.detach().to("cpu", getattr(torch, dtype)).contiguous()
                    for name, layer in self.codebooks().items()}
-        save_file(weights, str(out / WEIGHTS))
-        (out / MANIFEST).write_text(json.dumps({**self.manifest(), "dtype": dtype}, indent=2))
+        save_tensors(weights, out / WEIGHTS)
         if self.search:
-            (out / SEARCH).write_text(json.dumps(self.search, indent=1, ensure_ascii=False))
+            write_json(self.search, out / SEARCH)
+        write_json({**self.manifest(), "dtype": dtype}, out / MANIFEST)  # last: marks complete
         return out
 
 
@@ -253,6 +252,44 @@ def emotion_texts(split: str = "train", per_label: int = 200, *, seed: int = 0,
                     picked.append(items.pop())
         out += [(t, lab) for t in picked]
     rng.shuffle(out)
+    return out
+
+
+def labelled_texts(path: str | os.PathLike[str], *, text_column: str = "text",
+                   label_column: str = "label") -> list[tuple[str, str]]:
+    """(text, label) pairs from a .csv, .jsonl or .parquet file of one's own, for a code search
+    on other text than the packaged corpora. Emotion labels are normalised ("happiness" ->
+    "joy"); other labels are kept (lower-cased) as contrast classes; empty rows are skipped."""
+    import pandas as pd
+
+    src = Path(path)
+    if not src.is_file():
+        raise FileNotFoundError(f"no such file: {src}")
+    suffix = src.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(src, dtype=str, keep_default_na=False)
+        elif suffix in (".jsonl", ".ndjson"):
+            frame = pd.read_json(src, lines=True, dtype=False)
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(src)
+        else:
+            raise ValueError(f"{src}: expected a .csv, .jsonl or .parquet file")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        if "expected a .csv" in str(exc):
+            raise
+        raise ValueError(f"cannot read {src}: {exc}") from exc
+    missing = [c for c in (text_column, label_column) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{src} lacks column(s) {missing}; found {list(frame.columns)}")
+    out = []
+    for text, label in zip(frame[text_column], frame[label_column], strict=True):
+        text, label = str(text if text is not None else "").strip(), str(label).strip().lower()
+        if not text or not label or label in ("nan", "none"):
+            continue
+        out.append((text, _ALIASES.get(label, label)))
+    if not out:
+        raise ValueError(f"{src} has no rows with both a text and a label")
     return out
 
 
