@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -163,8 +162,10 @@ def _report(rows: dict[str, Any], args: argparse.Namespace) -> None:
     date = subprocess.run(["date", "-u"], capture_output=True, text=True, check=False).stdout.strip()
     command = "python benchmarks/codebook_tokfsm.py " + " ".join(
         f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v is not None)
-    meta = {"command": command, "machine": f"2 CPU cores ({platform.processor() or 'cpu'}), "
-                                          f"torch {torch.__version__}, {args.threads} thread(s)",
+    mach = machine()
+    meta = {"command": command, "machine": (f"{mach['cpu']} ({mach['cpu_count']} cores), torch "
+                                            f"{mach['torch']}, {args.threads} thread(s) per run, "
+                                            f"{args.jobs} run(s) at a time"),
             "date": date}
     (out / f"{args.name}.json").write_text(json.dumps({"meta": meta, "runs": rows}, indent=2,
                                                 default=str))
