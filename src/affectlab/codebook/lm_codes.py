@@ -262,22 +262,20 @@ def labelled_texts(path: str | os.PathLike[str], *, text_column: str = "text",
     "joy"); other labels are kept (lower-cased) as contrast classes; empty rows are skipped."""
     import pandas as pd
 
+    from affectlab.text.batch import file_format
+
     src = Path(path)
     if not src.is_file():
         raise FileNotFoundError(f"no such file: {src}")
-    suffix = src.suffix.lower()
+    fmt = file_format(src)  # ValueError for other file types
     try:
-        if suffix == ".csv":
+        if fmt == "csv":
             frame = pd.read_csv(src, dtype=str, keep_default_na=False)
-        elif suffix in (".jsonl", ".ndjson"):
+        elif fmt == "jsonl":
             frame = pd.read_json(src, lines=True, dtype=False)
-        elif suffix == ".parquet":
-            frame = pd.read_parquet(src)
         else:
-            raise ValueError(f"{src}: expected a .csv, .jsonl or .parquet file")
+            frame = pd.read_parquet(src)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        if "expected a .csv" in str(exc):
-            raise
         raise ValueError(f"cannot read {src}: {exc}") from exc
     missing = [c for c in (text_column, label_column) if c not in frame.columns]
     if missing:

@@ -187,8 +187,8 @@ def paper_config(**kw: Any) -> TokFSMConfig:
 
 
 def with_steps(cfg: TokFSMConfig, steps: int) -> TokFSMConfig:
-    """`cfg` trained for `steps` steps: the codebook warm-up, the lr warm-up and the evaluation
-    interval keep their share of the budget."""
+    """`cfg` trained for `steps` steps: the codebook warm-up keeps its share of the budget; the
+    lr warm-up shrinks with a shorter budget and the evaluation interval fits inside it."""
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     scale = steps / cfg.steps
