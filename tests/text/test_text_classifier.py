@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
 
+from affectlab.core.errors import ManifestError, NotFittedError
 from affectlab.errors import UnknownNameError
 from affectlab.text import EmotionClassifier, ModelNotFoundError, TrainSettings
 from affectlab.text.classifier import MANIFEST, WEIGHTS
@@ -58,12 +60,48 @@ def test_save_load_round_trip(tmp_path, multi_label_model):
 
 
 def test_load_rejects_a_folder_that_is_not_a_model(tmp_path):
-    with pytest.raises(ModelNotFoundError, match="not a saved affectlab text model"):
+    with pytest.raises(ModelNotFoundError, match="no saved affectlab text model"):
         EmotionClassifier.load(tmp_path)
-    (tmp_path / MANIFEST).write_text(json.dumps({"format": "other/9"}))
+    (tmp_path / "affectlab_model.json").write_text(json.dumps({"format": "other/9"}))
     (tmp_path / WEIGHTS).write_bytes(b"")
-    with pytest.raises(ModelNotFoundError, match="unsupported model format"):
+    with pytest.raises(ManifestError, match="unsupported model format"):
         EmotionClassifier.load(tmp_path)
+    (tmp_path / MANIFEST).write_text(json.dumps({"kind": "speech.classifier",
+                                                 "format_version": 1}))
+    with pytest.raises(ManifestError, match="speech.classifier"):
+        EmotionClassifier.load(tmp_path)
+
+
+def test_load_refuses_a_newer_format_and_reads_the_old_manifest(tmp_path, multi_label_model):
+    folder = multi_label_model.save(tmp_path / "m")
+    manifest = json.loads((folder / MANIFEST).read_text())
+    newer = tmp_path / "newer"
+    shutil.copytree(folder, newer)
+    (newer / MANIFEST).write_text(json.dumps({**manifest, "format_version": 99}))
+    with pytest.raises(ManifestError, match="format version 99.*upgrade affectlab"):
+        EmotionClassifier.load(newer)
+    # a folder saved before the shared manifest: affectlab_model.json with the same content
+    old = tmp_path / "old"
+    shutil.copytree(folder, old)
+    (old / MANIFEST).unlink()
+    legacy = {"format": "affectlab-text-emotion/1", "encoder": manifest["backbone"],
+              "scheme": manifest["scheme"], **manifest["config"],
+              "training": manifest["training"]["run"], "data": manifest["training"]["data"]}
+    (old / "affectlab_model.json").write_text(json.dumps(legacy))
+    texts = ["I am scared of the dark"]
+    np.testing.assert_allclose(EmotionClassifier.load(old).predict_proba(texts),
+                               multi_label_model.predict_proba(texts), atol=1e-5)
+
+
+def test_clone_gives_an_unfitted_copy_with_the_same_settings(multi_label_model):
+    from sklearn.base import clone
+
+    copy = clone(multi_label_model)
+    assert copy.get_params() == multi_label_model.get_params()
+    with pytest.raises(NotFittedError):
+        copy.predict_proba(["hello"])
+    fresh = EmotionClassifier("ekman", progress=False)
+    assert clone(fresh).get_params()["scheme"] == "ekman"  # stored as given, checked in fit
 
 
 def test_unknown_training_label_names_the_scheme():
@@ -81,7 +119,7 @@ def test_training_refuses_empty_texts_and_mismatched_lengths():
 
 
 def test_predict_before_fit_and_empty_inputs(single_label_model):
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         EmotionClassifier().predict_proba(["hello"])
     with pytest.raises(ValueError, match="text 1 is empty"):
         single_label_model.predict_proba(["hello", ""])

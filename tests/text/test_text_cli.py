@@ -30,7 +30,7 @@ def test_analyze_json(model_dir):
 def test_analyze_table_and_stdin(model_dir):
     res = runner.invoke(app, ["analyze", "--model", str(model_dir)],
                         input="I am so happy\n\nI cried all night\n")
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output  # the empty line was not analysed: exit 1, status shown
     assert "joy" in res.stdout and "sadness" in res.stdout and "(empty)" in res.stdout
 
 
@@ -39,7 +39,7 @@ def test_analyze_errors_are_clean(model_dir, tmp_path):
                               "--json"])
     assert res.exit_code == 2 and "Did you mean" in json.loads(res.stdout)["error"]
     res = runner.invoke(app, ["analyze", "hi", "--model", str(tmp_path), "--json"])
-    assert res.exit_code == 2 and "not a saved affectlab text model" in res.stdout
+    assert res.exit_code == 2 and "no saved affectlab text model" in res.stdout
     res = runner.invoke(app, ["analyze", "--input", str(tmp_path / "x.csv"), "--model",
                               str(model_dir)])
     assert res.exit_code == 2 and "--output" in res.output
@@ -53,7 +53,7 @@ def test_analyze_file(model_dir, tmp_path):
     res = runner.invoke(app, ["analyze", "--input", str(src), "--column", "body", "--output",
                               str(dst), "--model", str(model_dir), "--scheme", "ekman7",
                               "--json"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output  # one empty row: exit 1
     report = json.loads(res.stdout)
     assert report["rows"] == 3
     out = pd.read_parquet(dst)

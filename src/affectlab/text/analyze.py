@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from affectlab.core.records import make_record
 from affectlab.text.classifier import VAD, VAD_DIMS, EmotionClassifier
 from affectlab.text.inputs import EMPTY, NOT_TEXT, OK, TRUNCATED, as_text_list, check_text
 
@@ -77,9 +78,11 @@ def analyze(texts: str | Iterable[Any], scheme: str | None = None, *, model: Mod
             batch_size: int | None = None) -> dict[str, Any] | list[dict[str, Any]]:
     """Analyse one text (returns a dict) or many (a list of dicts, one per input, in order).
 
-    Each result has: text, status, scheme, probs {label: p}, labels (above the model's tuned
-    thresholds for that scheme), top (the most probable label), valence, arousal, dominance
-    (on [-1, 1]). `scheme` is any scheme of the ontology (default: the model's own).
+    Each result is the shared record (`affectlab.core.records`): source (the text), modality
+    "text", status, error, scheme, probs {label: p}, labels (above the model's tuned thresholds
+    for that scheme), top (the most probable label), valence, arousal, dominance (on [-1, 1]),
+    then `text` (the same text, kept for older scripts). `scheme` is any scheme of the ontology
+    (default: the model's own).
     """
     values, single = as_text_list(texts)
     clf = get_model(model)
@@ -89,22 +92,18 @@ def analyze(texts: str | Iterable[Any], scheme: str | None = None, *, model: Mod
     out = []
     for value, row in zip(values, frame.itertuples(index=False), strict=True):
         rec = row._asdict()
-        probs = {x: _num(rec[f"p_{x}"]) for x in labels}
-        out.append({
-            "text": value if isinstance(value, str) else None,
-            "status": rec["status"],
-            "scheme": target,
-            "probs": probs,
-            "labels": list(rec["labels"]),
-            "top": rec["top"] if isinstance(rec["top"], str) else None,
-            **{d: _num(rec[d]) for d in VAD_DIMS},
-        })
+        text = value if isinstance(value, str) else None
+        status = rec["status"]
+        out.append(make_record(
+            text, "text", status=status, error=_ERRORS.get(status), scheme=target,
+            probs={x: float(rec[f"p_{x}"]) for x in labels}, labels=list(rec["labels"]),
+            top=rec["top"] if isinstance(rec["top"], str) else None,
+            **{d: float(rec[d]) for d in VAD_DIMS}, text=text))
     return out[0] if single else out
 
 
-def _num(x: Any) -> float | None:
-    x = float(x)
-    return None if np.isnan(x) else round(x, 6)
+_ERRORS = {EMPTY: "the text is empty", NOT_TEXT: "the value is not text",
+           TRUNCATED: "longer than the model's window: analysed from its beginning"}
 
 
 def _target_scheme(clf: EmotionClassifier, scheme: str | None) -> str | None:

@@ -8,7 +8,6 @@ a manifest and a model card); the encoder itself is referenced, not copied.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Sequence
@@ -19,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from affectlab import __version__
+from affectlab.core.errors import ManifestError, ModelNotFoundError, NotFittedError
+from affectlab.core.manifest import MANIFEST, Manifest, read_manifest, write_manifest
 from affectlab.text.encoder import (
     CHARS_PER_TOKEN,
     DEFAULT_ENCODER,
@@ -47,16 +48,16 @@ from affectlab.text.network import (
 )
 from affectlab.text.training import Task, TrainSettings, train_network
 
-FORMAT = "affectlab-text-emotion/1"
-MANIFEST = "affectlab_model.json"
+FORMAT = "affectlab-text-emotion/1"  # the safetensors metadata tag of the weights
+KIND = "text.classifier"
+FORMAT_VERSION = 1
+LEGACY_MANIFEST = "affectlab_model.json"  # what affectlab wrote before the shared manifest
 WEIGHTS = "weights.safetensors"
 CARD = "MODEL_CARD.md"
 VAD = "vad"
 VAD_DIMS = ("valence", "arousal", "dominance")
 
 
-class ModelNotFoundError(FileNotFoundError):
-    """A saved model folder that does not exist or is not an affectlab text model."""
 
 
 class EmotionClassifier(SchemeLabelModel):
@@ -71,11 +72,13 @@ class EmotionClassifier(SchemeLabelModel):
                  multi_label: bool | None = None, adapter: AdapterConfig | None = None,
                  settings: TrainSettings | None = None, batch_size: int = 64,
                  progress: bool = True, allow_download: bool = False) -> None:
-        self.scheme = None if scheme is None else scheme_name(scheme)
-        self.encoder = str(encoder)
+        # hyper-parameters are stored as given (scikit-learn's clone relies on it); `fit` checks
+        # them and puts the scheme's name in its canonical spelling
+        self.scheme = scheme
+        self.encoder = encoder
         self.multi_label = multi_label
-        self.adapter = AdapterConfig() if adapter is None else adapter
-        self.settings = TrainSettings() if settings is None else settings
+        self.adapter = adapter
+        self.settings = settings
         self.batch_size = batch_size
         self.progress = progress
         self.allow_download = allow_download
@@ -99,6 +102,9 @@ class EmotionClassifier(SchemeLabelModel):
         for the manifest. `labels=None` trains the V/A/D head alone.
         """
         texts = check_training_texts(texts, "texts")
+        self.scheme = None if self.scheme is None else scheme_name(self.scheme)
+        self.encoder = str(self.encoder)
+        adapter_cfg, train_cfg = self._adapter_config(), self._train_settings()
         tasks: list[Task] = []
         heads: list[HeadSpec] = []
         if labels is not None:
@@ -123,19 +129,19 @@ class EmotionClassifier(SchemeLabelModel):
             raise ValueError("nothing to fit: give labels, V/A/D targets, or both")
 
         tokenizer, encoder = load_encoder(self.encoder, allow_download=self.allow_download)
-        self._max_length = min(self.settings.max_length, encoder_max_length(tokenizer, encoder))
-        if self.adapter.rank > 0:
-            encoder = add_adapter(encoder, self.adapter)
+        self._max_length = min(train_cfg.max_length, encoder_max_length(tokenizer, encoder))
+        if adapter_cfg.rank > 0:
+            encoder = add_adapter(encoder, adapter_cfg)
         else:
             for p in encoder.parameters():
                 p.requires_grad_(False)
         net = EmotionNetwork(encoder, heads)
-        settings = TrainSettings(**{**self.settings.to_dict(), "max_length": self._max_length})
+        settings = TrainSettings(**{**train_cfg.to_dict(), "max_length": self._max_length})
         started = time.perf_counter()
         history = train_network(net, tokenizer, tasks, settings, progress=self.progress)
         seconds = time.perf_counter() - started
-        self._weights = _weights_of(net, self.adapter.rank > 0)
-        if self.adapter.rank > 0:
+        self._weights = _weights_of(net, adapter_cfg.rank > 0)
+        if adapter_cfg.rank > 0:
             merge_adapter(net.encoder)
         self._net, self._tokenizer = net, tokenizer
         self.info_ = {"training": {"settings": settings.to_dict(), "history": history,
@@ -147,10 +153,16 @@ class EmotionClassifier(SchemeLabelModel):
             self.tune_thresholds(*dev)
         return self
 
+    def _adapter_config(self) -> AdapterConfig:
+        return AdapterConfig() if self.adapter is None else self.adapter
+
+    def _train_settings(self) -> TrainSettings:
+        return TrainSettings() if self.settings is None else self.settings
+
     # ---- inference -----------------------------------------------------------------------
     def _require(self) -> EmotionNetwork:
         if self._net is None:
-            raise RuntimeError("this EmotionClassifier is not fitted; call fit() or load()")
+            raise NotFittedError(self)
         return self._net
 
     def forward(self, texts: Sequence[str], *, batch_size: int | None = None
@@ -208,34 +220,38 @@ class EmotionClassifier(SchemeLabelModel):
     # ---- persistence ---------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str], *, metrics: dict[str, Any] | None = None,
              card_notes: str = "") -> Path:
-        """Write the adapter, heads, thresholds, manifest and a model card to a folder."""
-        from safetensors.torch import save_file
-
+        """Write the adapter, heads, thresholds, a model card and the manifest to a folder."""
         self._require()
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
         if metrics is not None:
             self.info_["metrics"] = metrics
-        manifest = self._manifest()
-        tmp = out / (WEIGHTS + ".tmp")
-        save_file({k: v.contiguous() for k, v in self._weights.items()}, str(tmp),
-                  metadata={"format": FORMAT})
-        os.replace(tmp, out / WEIGHTS)
-        _write_text(out / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+        details = self._details()
+        from safetensors.torch import save_file
+
+        from affectlab.core.files import atomic_path
+
+        with atomic_path(out / WEIGHTS) as tmp:  # the weights carry their format tag
+            save_file({k: v.contiguous() for k, v in self._weights.items()}, str(tmp),
+                      metadata={"format": FORMAT})
+        from affectlab.core.files import write_text
         from affectlab.text.card import model_card
 
-        _write_text(out / CARD, model_card(manifest, card_notes))
+        write_text(model_card(details, card_notes), out / CARD)
+        write_manifest(out, _to_manifest(details))  # last: a folder with it is complete
         return out
 
-    def _manifest(self) -> dict[str, Any]:
+    def _details(self) -> dict[str, Any]:
+        """Everything the manifest and the model card say about this model."""
         net = self._require()
+        adapter = self._adapter_config()
         return {
             "format": FORMAT,
             "affectlab_version": __version__,
             "created": date.today().isoformat(),
             "encoder": self.encoder,
             "max_length": self._max_length,
-            "adapter": self.adapter.to_dict() if self.adapter.rank > 0 else None,
+            "adapter": adapter.to_dict() if adapter.rank > 0 else None,
             "scheme": self.scheme,
             "multi_label": bool(self.multi_label),
             "heads": [{"name": h.name, "kind": h.kind, "labels": h.labels}
@@ -252,45 +268,53 @@ class EmotionClassifier(SchemeLabelModel):
         from safetensors.torch import load_file
 
         folder = Path(path) if path is not None else default_model_dir()
-        if not (folder / MANIFEST).is_file() or not (folder / WEIGHTS).is_file():
+        try:
+            manifest = read_manifest(folder, KIND, max_version=FORMAT_VERSION,
+                                     what="affectlab text model",
+                                     legacy={LEGACY_MANIFEST: _from_legacy})
+        except ModelNotFoundError as err:
             hint = ("; the default model ships inside affectlab: reinstall it, or train one "
                     "with `affectlab text train --dataset goemotions --out DIR`"
                     if path is None else "")
+            raise ModelNotFoundError(f"{err}{hint}") from err
+        if not (folder / WEIGHTS).is_file():
             raise ModelNotFoundError(f"{folder} is not a saved affectlab text model (it needs "
-                                     f"{MANIFEST} and {WEIGHTS}){hint}")
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        if manifest.get("format") != FORMAT:
-            raise ModelNotFoundError(f"{folder}: unsupported model format "
-                                     f"{manifest.get('format')!r} (expected {FORMAT})")
-        adapter = AdapterConfig(**manifest["adapter"]) if manifest["adapter"] else \
+                                     f"{MANIFEST} and {WEIGHTS})")
+        config = manifest.config
+        adapter = AdapterConfig(**config["adapter"]) if config["adapter"] else \
             AdapterConfig(rank=0)
-        self = cls(manifest["scheme"], manifest["encoder"], multi_label=manifest["multi_label"],
+        self = cls(manifest.scheme, manifest.backbone, multi_label=config["multi_label"],
                    adapter=adapter, progress=progress, allow_download=allow_download)
         tokenizer, encoder = load_encoder(self.encoder, allow_download=allow_download)
         if adapter.rank > 0:
             encoder = add_adapter(encoder, adapter)
-        heads = [HeadSpec(h["name"], h["kind"], h["labels"]) for h in manifest["heads"]]
+        heads = [HeadSpec(h["name"], h["kind"], h["labels"]) for h in config["heads"]]
         net = EmotionNetwork(encoder, heads)
         weights = load_file(str(folder / WEIGHTS))
         missing, unexpected = net.load_state_dict(weights, strict=False)
         expected = {k for k in net.state_dict() if "lora_" in k or k.startswith("heads.")}
         absent = expected - set(weights)
         if absent or unexpected:
-            raise ModelNotFoundError(f"{folder / WEIGHTS} does not fit its manifest: "
-                                     f"missing {sorted(absent)[:3]}, unexpected "
-                                     f"{sorted(unexpected)[:3]}")
+            raise ManifestError(f"{folder / WEIGHTS} does not fit its manifest: "
+                                f"missing {sorted(absent)[:3]}, unexpected "
+                                f"{sorted(unexpected)[:3]}")
         del missing
         self._weights = weights
         if adapter.rank > 0:
             merge_adapter(net.encoder)
         net.eval()
         self._net, self._tokenizer = net, tokenizer
-        self._max_length = manifest["max_length"]
+        self._max_length = config["max_length"]
         self.labels_ = next((h.labels for h in heads if h.name == LABELS), None)
-        self.thresholds_ = manifest.get("thresholds", {})
-        self.vad_scale_ = manifest.get("vad_scale")
-        self.info_ = {k: manifest[k] for k in ("training", "data", "metrics") if k in manifest}
+        self.thresholds_ = config.get("thresholds", {})
+        self.vad_scale_ = config.get("vad_scale")
+        self.info_ = {"training": manifest.training.get("run", {}),
+                      "data": manifest.training.get("data", {})}
+        if manifest.metrics:
+            self.info_["metrics"] = manifest.metrics
+        self.info_ = {k: v for k, v in self.info_.items() if v or k == "data"}
         self.path_ = folder
+        self.manifest_ = manifest
         return self
 
     @property
@@ -319,7 +343,26 @@ def _weights_of(net: EmotionNetwork, with_adapter: bool) -> dict[str, Any]:
     return weights
 
 
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+_CONFIG_KEYS = ("max_length", "adapter", "multi_label", "heads", "thresholds", "vad_scale")
+
+
+def _to_manifest(details: dict[str, Any]) -> Manifest:
+    """The shared manifest from what `_details` says (also how old folders are read)."""
+    labels = next((h["labels"] for h in details.get("heads", []) if h["name"] == LABELS), None)
+    return Manifest(kind=KIND, format_version=FORMAT_VERSION,
+                    affectlab_version=details.get("affectlab_version", ""),
+                    scheme=details.get("scheme"), labels=labels,
+                    backbone=details.get("encoder"),
+                    training={"run": details.get("training", {}),
+                              "data": details.get("data", {})},
+                    metrics=details.get("metrics", {}),
+                    config={k: details.get(k) for k in _CONFIG_KEYS},
+                    files=[WEIGHTS], created=str(details.get("created", "")))
+
+
+def _from_legacy(folder: Path, old: dict[str, Any]) -> Manifest:
+    """A folder saved before the shared manifest (affectlab_model.json)."""
+    if old.get("format") != FORMAT:
+        raise ManifestError(f"{folder}: unsupported model format {old.get('format')!r} "
+                            f"(expected {FORMAT})")
+    return _to_manifest(old)

@@ -1,4 +1,4 @@
-"""annotate_file: formats, chunking, bad input, resume after a kill. A fake annotator, no model."""
+"""core.tables.annotate_file: formats, chunking, bad input, resume after a kill. A fake annotator, no model."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from affectlab.errors import UnknownNameError
-from affectlab.text.batch import (
+from affectlab.core.tables import (
     BatchReport,
     ResumeMismatchError,
     _rechunk,
     annotate_file,
     parts_dir,
 )
+from affectlab.errors import UnknownNameError
 
 pytestmark = pytest.mark.filterwarnings("error")
 
