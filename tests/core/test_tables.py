@@ -378,3 +378,64 @@ def test_report_to_dict_is_json_and_progress_bar_runs(tmp_path: Path) -> None:
     assert data["output"] == str(tmp_path / "out.csv")
     assert (data["rows"], data["annotated"], data["resumed"]) == (5, 5, 0)
     assert data["status_counts"] == {"ok": 4, "empty": 1} and data["seconds"] >= 0
+
+
+# --- what the shared tables add: settings in the resume record, the lock, record files ------
+
+def test_a_resume_under_other_settings_is_refused_not_merged(tmp_path):
+    src = write_input(tmp_path / "in.csv", pd.DataFrame({"text": TEXTS}))
+    dst = tmp_path / "out.csv"
+    with pytest.raises(KeyboardInterrupt):
+        annotate_file(src, dst, annotate=Fake(fail_on_call=2), chunk_size=4, progress=False,
+                      settings={"scheme": "ekman7"})
+    assert not dst.with_name(f".{dst.name}.lock").exists()  # the lock goes with the run
+    with pytest.raises(ResumeMismatchError, match="settings.*--no-resume"):
+        annotate_file(src, dst, annotate=Fake(), chunk_size=4, progress=False,
+                      settings={"scheme": "goemotions"})
+    report = annotate_file(src, dst, annotate=Fake(), chunk_size=4, progress=False,
+                           settings={"scheme": "ekman7"})
+    assert report.resumed == 4 and report.rows == len(TEXTS)
+
+
+def test_a_second_writer_of_the_same_output_is_refused(tmp_path):
+    from affectlab.core.errors import OutputLockedError
+    from affectlab.core.tables import output_lock
+
+    src = write_input(tmp_path / "in.csv", pd.DataFrame({"text": TEXTS}))
+    dst = tmp_path / "out.csv"
+    with output_lock(dst), pytest.raises(OutputLockedError, match="another run"):
+        annotate_file(src, dst, annotate=Fake(), progress=False)
+    stale = dst.with_name(f".{dst.name}.lock")
+    stale.write_text("999999999")  # left by a killed run: taken over
+    assert annotate_file(src, dst, annotate=Fake(), progress=False).rows == len(TEXTS)
+    assert not stale.exists()
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl", ".csv", ".parquet"])
+def test_records_are_written_in_the_format_the_extension_names(tmp_path, suffix):
+    from affectlab.core.records import make_record
+    from affectlab.core.tables import read_table, write_records
+
+    recs = [make_record("a.wav", "speech", probs={"joy": 0.25}, flags=["x"], seconds=1.5),
+            make_record("b.wav", "speech", status="silent", error="silent", seconds=None)]
+    out = write_records(recs, tmp_path / f"r{suffix}")
+    if suffix == ".json":
+        assert json.loads(out.read_text())[0]["probs"] == {"joy": 0.25}
+        return
+    frame = read_table(out, columns=["source", "status"])
+    assert list(frame["source"]) == ["a.wav", "b.wav"]
+    assert list(frame["status"]) == ["ok", "silent"]
+    if suffix == ".csv":
+        assert json.loads(frame["probs"][0]) == {"joy": 0.25}
+    from affectlab.core.errors import OutputExistsError
+
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        write_records(recs, out, overwrite=False)
+
+
+def test_unsupported_record_format_is_an_input_error(tmp_path):
+    from affectlab.core.errors import InputError
+    from affectlab.core.tables import write_records
+
+    with pytest.raises(InputError, match=r"\.json, \.jsonl|\.csv"):
+        write_records([], tmp_path / "r.xlsx")

@@ -65,9 +65,7 @@ def make_record(source: Any, modality: str, *, status: str = OK, error: str | No
         "arousal": clean(arousal),
         "dominance": clean(dominance),
     }
-    for key, value in extra.items():
-        if key in record:
-            raise ValueError(f"{key!r} is a common field of the result record, not an extra")
+    for key, value in extra.items():  # a common field given twice is a TypeError already
         record[key] = clean(value)
     return record
 

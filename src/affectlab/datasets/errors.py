@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from affectlab.errors import UnknownNameError
+from affectlab.core.errors import AffectlabError, UnknownNameError
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(AffectlabError, FileNotFoundError):
     """A corpus folder or one of its files is not where the loader looked."""
 
     def __init__(self, message: str) -> None:
@@ -20,5 +20,5 @@ class UnknownDatasetError(UnknownNameError):
     """The name is not a registered corpus; the message lists valid names and close matches."""
 
 
-class DatasetFormatError(ValueError):
+class DatasetFormatError(AffectlabError, ValueError):
     """A corpus file exists but does not have the format the loader expects."""

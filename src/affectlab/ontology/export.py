@@ -22,6 +22,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from affectlab.core.errors import AffectlabError
 from affectlab.errors import UnknownNameError
 from affectlab.ontology.model import NEUTRAL, TIERS, Ontology
 from affectlab.ontology.schemes import Scheme, get_scheme, registry
@@ -52,7 +53,7 @@ _XML_SPACE = re.compile("[ \t\r\n]+")
 _NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-class EmotionMLError(ValueError):
+class EmotionMLError(AffectlabError, ValueError):
     """An annotation that cannot go into EmotionML, or a document that is not EmotionML."""
 
 

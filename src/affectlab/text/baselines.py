@@ -331,7 +331,8 @@ def _texts_key(texts: list[str]) -> str:
 
 
 class _bar:
-    """A context giving an `advance(n)` function: a rich bar, or nothing when progress is off."""
+    """A context giving an `advance(n)` function: the shared progress bar, a task on a caller's
+    own rich display (benchmarks show several at once), or nothing when progress is off."""
 
     def __init__(self, progress: Any, description: str, total: int) -> None:
         self.progress, self.description, self.total = progress, description, total
@@ -340,18 +341,16 @@ class _bar:
 
     def __enter__(self) -> Any:
         progress = self.progress
-        if progress is True:
-            from rich.progress import Progress
+        if progress is True or not progress:  # the shared bar (it honours --quiet), or none
+            from affectlab.core.progress import progress_bar
 
-            progress = self._own = Progress(transient=True)
-            progress.start()
-        if not progress:
-            return lambda n: None
+            self._own = progress_bar(bool(progress), self.total, self.description)
+            return self._own.__enter__()
         self._task = progress.add_task(self.description, total=self.total)
         return lambda n: progress.advance(self._task, n)
 
     def __exit__(self, *exc: object) -> None:
         if self._own is not None:
-            self._own.stop()
+            self._own.__exit__(*exc)
         elif self.progress and self._task is not None:
             self.progress.remove_task(self._task)

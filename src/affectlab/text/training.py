@@ -115,10 +115,20 @@ def train_network(net: EmotionNetwork, tokenizer: Any, tasks: list[Task],
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / max(1, warm) if s < warm else max(0.0, (total - s) / max(1, total - warm)))
     pad = tokenizer.pad_token_id
+    from affectlab.core.progress import progress_bar
+
+    with progress_bar(progress, total, "training", transient=False) as advance:
+        return _train_loop(net, tasks, settings, total, plain, planned, masker, groups, opt,
+                           sched, pad, rng, advance, on_epoch)
+
+
+def _train_loop(net: Any, tasks: Any, settings: TrainSettings, total: int, plain: list[Any],
+                planned: list[Any], masker: Any, groups: list[dict], opt: Any, sched: Any,
+                pad: int, rng: Any, advance: Any, on_epoch: Any) -> list[dict]:
+    """The epochs of `train_network`, one progress step per optimiser step."""
     history: list[dict] = []
     step = 0
     net.train()
-    bar = _progress(progress, total)
     try:
         epoch = 0
         while step < total:
@@ -150,9 +160,7 @@ def train_network(net: EmotionNetwork, tokenizer: Any, tasks: list[Task],
                 step += 1
                 sums[k] += float(loss.detach())
                 counts[k] += 1
-                if bar is not None:
-                    bar[0].update(bar[1], advance=1,
-                                  description=f"epoch {epoch + 1} loss {float(loss):.3f}")
+                advance(1, description=f"epoch {epoch + 1} loss {float(loss):.3f}")
             record = {t.head.name: float(s / max(c, 1)) for t, s, c in zip(tasks, sums, counts,
                                                                            strict=True)}
             record["seconds"] = time.perf_counter() - started
@@ -162,28 +170,5 @@ def train_network(net: EmotionNetwork, tokenizer: Any, tasks: list[Task],
                 on_epoch(epoch + 1, record)
             epoch += 1
     finally:
-        if bar is not None:
-            bar[0].stop()
         net.eval()
     return history
-
-
-def _progress(enabled: bool, total: int) -> tuple[Any, Any] | None:
-    if not enabled:
-        return None
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    from affectlab.cli._output import err_console
-
-    prog = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
-                    transient=False)
-    prog.start()
-    return prog, prog.add_task("training", total=total)
