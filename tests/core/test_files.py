@@ -44,6 +44,11 @@ def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
 def test_one_quiet_switch(monkeypatch):
     monkeypatch.delenv(progress.QUIET_ENV, raising=False)
     assert not progress.is_quiet()
+    monkeypatch.setenv(progress.QUIET_ENV, "1")
+    assert progress.is_quiet()
+    progress.set_quiet(False)  # the code's switch wins over the environment
+    assert not progress.is_quiet()
+    monkeypatch.delenv(progress.QUIET_ENV)
     progress.set_quiet(True)
     try:
         assert progress.is_quiet()
@@ -53,7 +58,7 @@ def test_one_quiet_switch(monkeypatch):
             seen.append("ran")
         assert seen == ["ran"] and list(progress.track([1, 2], "x")) == [1, 2]
     finally:
-        progress.set_quiet(False)
+        progress.set_quiet(None)
     assert not progress.is_quiet()
 
 

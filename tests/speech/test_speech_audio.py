@@ -92,10 +92,23 @@ def test_to_mono_averages_channels_and_rejects_3d():
                                                ("e_empty.wav", "empty"),
                                                ("f_text.wav", "not-audio")])
 def test_unusable_files_raise_with_a_reason(wav_dir, name, reason):
+    from affectlab.core.errors import AffectlabError, InputError, MediaError
+
     with pytest.raises(AudioError) as err:
         load_audio(wav_dir / name)
     assert err.value.reason == reason
     assert name in str(err.value)
+    # one hierarchy: a media error of the shared core, still a ValueError
+    assert isinstance(err.value, MediaError) and isinstance(err.value, InputError)
+    assert isinstance(err.value, AffectlabError) and isinstance(err.value, ValueError)
+
+
+def test_speech_errors_are_the_core_ones():
+    from affectlab.core import errors as core
+    from affectlab.speech import MissingBackendError, features, tokens
+
+    assert MissingBackendError is core.MissingBackendError is features.MissingBackendError
+    assert tokens.NotFittedError is core.NotFittedError
 
 
 def test_missing_file_and_directory_are_clear_errors(wav_dir):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from affectlab import metrics
+from affectlab.core.errors import ManifestError, NotFittedError
 from affectlab.errors import UnknownNameError
 from affectlab.speech.classifier import SpeechEmotionClassifier, speaker_standardise
 from affectlab.speech.evaluation import loso_evaluate, plot_confusion
@@ -119,14 +120,94 @@ def test_save_load_round_trip(tmp_path):
     back = SpeechEmotionClassifier.load(tmp_path / "m")
     assert back.labels_ == clf.labels_ and back.C == 0.3 and back.metrics_ == {"uar": 1.0}
     assert np.allclose(back.predict_proba(X, s), clf.predict_proba(X, s))
-    assert not list((tmp_path / "m").glob("*.tmp"))
-    with pytest.raises(FileNotFoundError, match="no affectlab speech model"):
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["affectlab.json",
+                                                                 "weights.safetensors"]
+    with pytest.raises(FileNotFoundError, match="no saved speech model"):
         SpeechEmotionClassifier.load(tmp_path / "nothing")
     other = SpeechEmotionClassifier("emodb7", "egemaps", C=1.0).fit(X[::2], y[::2])
     other.save(tmp_path / "o")
     (tmp_path / "o" / "weights.safetensors").replace(tmp_path / "m" / "weights.safetensors")
-    with pytest.raises(ValueError, match="interrupted"):  # weights of one save, manifest of another
+    with pytest.raises(ManifestError, match="interrupted"):  # weights of one save, manifest of another
         SpeechEmotionClassifier.load(tmp_path / "m")
+
+
+def test_saved_model_is_the_shared_manifest(tmp_path):
+    import json
+
+    X, y, s = voices()
+    folder = SpeechEmotionClassifier("emodb7", "egemaps+logmel").fit(
+        np.hstack([X, X]), y, s).save(tmp_path / "m", metrics={"uar": 0.5},
+                                      training={"corpus": "synthetic"})
+    manifest = json.loads((folder / "affectlab.json").read_text())
+    assert manifest["kind"] == "speech.classifier" and manifest["format_version"] == 1
+    assert manifest["scheme"] == "emodb7" and manifest["labels"][0] == "anger"
+    assert manifest["config"]["features"] == ["egemaps", "logmel"]
+    assert manifest["metrics"] == {"uar": 0.5} and manifest["training"] == {"corpus": "synthetic"}
+    assert manifest["files"] == ["weights.safetensors"]
+    (folder / "affectlab.json").write_text(json.dumps(dict(manifest, kind="speech.tokenizer")))
+    with pytest.raises(ManifestError, match="speech.tokenizer"):
+        SpeechEmotionClassifier.load(folder)
+    (folder / "affectlab.json").write_text(json.dumps(dict(manifest, format_version=2)))
+    with pytest.raises(ManifestError, match="upgrade affectlab"):
+        SpeechEmotionClassifier.load(folder)
+
+
+def _save_legacy(clf: SpeechEmotionClassifier, folder, *, digest: bool = True) -> None:
+    """A model folder as affectlab wrote it before the shared manifest."""
+    import hashlib
+    import json
+
+    from safetensors.numpy import save_file
+
+    folder.mkdir(parents=True)
+    save_file({f"{h}.{k}": np.ascontiguousarray(v, dtype=np.float64)
+               for h, w in clf.heads_.items() for k, v in w.items()},
+              str(folder / "weights.safetensors"))
+    manifest = {"format": "affectlab-speech-emotion", "version": 1, "scheme": clf.scheme,
+                "labels": clf.labels_, "features": list(clf.feature_sets),
+                "feature_dim": clf.feature_dim_, "C": clf.C, "heads": sorted(clf.heads_),
+                "min_speaker_utterances": clf.min_speaker_utterances,
+                "class_weight": clf.class_weight, "metrics": {"uar": 0.9}}
+    if digest:
+        manifest["weights_sha256"] = hashlib.sha256(
+            (folder / "weights.safetensors").read_bytes()).hexdigest()
+    (folder / "affectlab_speech_model.json").write_text(json.dumps(manifest))
+
+
+def test_a_model_saved_by_older_affectlab_still_loads(tmp_path):
+    X, y, s = voices()
+    clf = SpeechEmotionClassifier("emodb7", "egemaps", C=0.3).fit(X, y, s)
+    for digest in (True, False):  # the first shipped models had no digest
+        _save_legacy(clf, tmp_path / f"old-{digest}", digest=digest)
+        back = SpeechEmotionClassifier.load(tmp_path / f"old-{digest}")
+        assert back.features == ("egemaps",) and back.C == 0.3 and back.metrics_ == {"uar": 0.9}
+        assert np.array_equal(back.predict_proba(X, s), clf.predict_proba(X, s))
+    from affectlab.speech.analyze import analyze_audio, get_speech_model
+
+    assert get_speech_model(tmp_path / "old-True").labels_ == clf.labels_
+    assert callable(analyze_audio)
+    import json
+
+    (tmp_path / "old-True" / "affectlab_speech_model.json").write_text(
+        json.dumps({"format": "affectlab-speech-emotion", "version": 2}))
+    with pytest.raises(ManifestError, match="version 2"):
+        SpeechEmotionClassifier.load(tmp_path / "old-True")
+
+
+def test_classifier_clones_and_refits():
+    from sklearn.base import clone
+
+    X, y, s = voices()
+    clf = SpeechEmotionClassifier("EmoDB7", ["egemaps"], C=0.5, min_speaker_utterances=4,
+                                  class_weight=None, max_iter=300).fit(X, y, s)
+    twin = clone(clf)
+    assert twin.get_params() == clf.get_params() and twin.scheme == "EmoDB7"
+    assert not twin.fitted
+    with pytest.raises(NotFittedError):
+        twin.predict_proba(X)
+    twin.fit(X, y, s)
+    assert np.array_equal(twin.predict_proba(X, s), clf.predict_proba(X, s))
+    assert twin.labels_[0] == "anger" and twin.scheme_name == "emodb7"
 
 
 def test_binary_training_gives_logistic_probabilities():
@@ -154,7 +235,7 @@ def test_clear_errors():
     clf = SpeechEmotionClassifier("emodb7", "egemaps").fit(X, y)
     with pytest.raises(ValueError, match="takes 8 features"):
         clf.predict_proba(X[:, :5])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         SpeechEmotionClassifier().predict_proba(X)
     with pytest.raises(UnknownNameError):
         SpeechEmotionClassifier("emodb7", "egemaps+mfc")

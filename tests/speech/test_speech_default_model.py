@@ -25,6 +25,18 @@ def test_shipped_model_loads_with_its_card_and_scores(features):
     assert f"UAR {uar:.3f}" in card and uar > 0.75
 
 
+@pytest.mark.parametrize("features", MODELS)
+def test_shipped_model_has_the_shared_manifest(features):
+    import hashlib
+
+    folder = default_model_dir(features)
+    manifest = json.loads((folder / "affectlab.json").read_text())
+    assert manifest["kind"] == "speech.classifier" and manifest["format_version"] == 1
+    assert not (folder / "affectlab_speech_model.json").exists()
+    digest = hashlib.sha256((folder / "weights.safetensors").read_bytes()).hexdigest()
+    assert manifest["config"]["weights_sha256"] == digest
+
+
 def test_default_follows_what_is_installed():
     expected = "egemaps_logmel" if opensmile_available() else "logmel"
     assert default_model_dir().name == expected

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from affectlab.core.errors import ManifestError, NotFittedError
 from affectlab.directions import Direction
 from affectlab.errors import UnknownNameError
 from affectlab.speech.editing import (
@@ -199,6 +200,81 @@ def test_save_and_load_round_trip(tmp_path, data):
         EmotionEditor.load(tmp_path / "missing")
 
 
+def test_saved_editor_is_one_manifest_and_safetensors(tmp_path, data):
+    import json
+
+    X, y, s = data
+    ed = EmotionEditor(standardise="speaker").fit(X, y, s)
+    folder = ed.save(tmp_path / "ed")
+    assert sorted(p.name for p in folder.iterdir()) == ["affectlab.json", "editor.safetensors"]
+    manifest = json.loads((folder / "affectlab.json").read_text())
+    assert manifest["kind"] == "speech.editor" and manifest["format_version"] == 1
+    assert manifest["labels"] == EMOS and manifest["files"] == ["editor.safetensors"]
+    # a folder of another kind, or of a newer format, is refused with a clear error
+    wrong = dict(manifest, kind="speech.classifier")
+    (folder / "affectlab.json").write_text(json.dumps(wrong))
+    with pytest.raises(ManifestError, match="speech.classifier"):
+        EmotionEditor.load(folder)
+    newer = dict(manifest, format_version=2)
+    (folder / "affectlab.json").write_text(json.dumps(newer))
+    with pytest.raises(ManifestError, match="version 2"):
+        EmotionEditor.load(folder)
+
+
+def _save_legacy(ed: EmotionEditor, folder: Path, meta: dict) -> None:
+    """An editor folder as affectlab wrote it before the shared manifest (editor.json + .npz)."""
+    import json
+
+    speakers = list(ed.speaker_stats_)
+    arrays = {"means": np.stack([ed.means_[c] for c in ed.classes_]), "mean": ed.mean_,
+              "scale": ed.scale_}
+    if speakers:
+        arrays["speaker_mean"] = np.stack([ed.speaker_stats_[k][0] for k in speakers])
+        arrays["speaker_scale"] = np.stack([ed.speaker_stats_[k][1] for k in speakers])
+    for c, g in ed.gmms_.items():
+        arrays[f"gmm_weights/{c}"] = g["weights"]
+        arrays[f"gmm_means/{c}"] = g["means"]
+    info = {"kind": "affectlab.speech.EmotionEditor", "format": 1,
+            "params": ed._json_params(), "classes": ed.classes_,
+            "embedding_space": ed.embedding_space, "feature_names": ed.feature_names_,
+            "speakers": speakers, "n_samples": ed.n_samples_, "meta": meta}
+    folder.mkdir(parents=True)
+    np.savez(folder / "editor.npz", **{k.replace("/", "__"): v for k, v in arrays.items()})
+    (folder / "editor.json").write_text(json.dumps(info, indent=1))
+
+
+def test_an_editor_saved_by_older_affectlab_still_loads(tmp_path, data):
+    X, y, s = data
+    for ed in (EmotionEditor(standardise="speaker").fit(X, y, s), EmotionEditor("gmm").fit(X, y)):
+        folder = tmp_path / f"old-{ed.means}"
+        _save_legacy(ed, folder, {"corpus": "synthetic"})
+        back = EmotionEditor.load(folder)
+        assert back.get_params() == ed.get_params() and back.classes_ == ed.classes_
+        assert back.meta_ == {"corpus": "synthetic"} and set(back.gmms_) == set(ed.gmms_)
+        spk = s if ed.standardise == "speaker" else None
+        np.testing.assert_array_equal(back.transform(X, "anger", "neutral", 0.7, spk),
+                                      ed.transform(X, "anger", "neutral", 0.7, spk))
+        again = back.save(tmp_path / f"new-{ed.means}")  # and it saves in today's format
+        assert (again / "affectlab.json").is_file()
+        np.testing.assert_array_equal(EmotionEditor.load(again).transform(
+            X, "anger", "neutral", 0.7, spk), ed.transform(X, "anger", "neutral", 0.7, spk))
+
+
+def test_editor_clones_and_refits(data):
+    from sklearn.base import clone
+
+    X, y, s = data
+    ed = EmotionEditor("gmm", standardise="speaker", n_components=3,
+                       feature_names=tuple(f"f{j}" for j in range(D))).fit(X, y, s)
+    twin = clone(ed)
+    assert twin.get_params() == ed.get_params() and not hasattr(twin, "means_")
+    twin.fit(X, y, s)
+    np.testing.assert_array_equal(twin.transform(X, "anger", "sadness", 0.5, s),
+                                  ed.transform(X, "anger", "sadness", 0.5, s))
+    with pytest.raises(UnknownNameError):
+        ed.set_params(standardize="global")
+
+
 def test_errors(data, editor):
     X, y, _ = data
     Z = editor.embed(X[:3])
@@ -216,8 +292,10 @@ def test_errors(data, editor):
         editor.edit(np.zeros((2, D + 1)), "anger", "sadness", 0.5)
     with pytest.raises(ValueError, match=f"{D} features"):
         editor.embed(np.zeros(D - 1))
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         EmotionEditor().direction("anger", "sadness")
+    with pytest.raises(NotFittedError):
+        EmotionEditor().embed(X)
     with pytest.raises(UnknownNameError):
         EmotionEditor(means="kmeans").fit(X, y)
     with pytest.raises(ValueError, match="at least two"):

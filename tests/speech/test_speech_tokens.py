@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("safetensors")
 
+from affectlab.core.errors import ManifestError
 from affectlab.errors import UnknownNameError
 from affectlab.speech.tokens import (
     CONFIG,
@@ -90,10 +91,59 @@ def test_save_load_round_trip(fitted, utterances, tmp_path, name, params, sizes)
         ids = tok.encode(x)
         assert np.array_equal(again.encode(x), ids)
         assert np.array_equal(again.decode(ids), tok.decode(ids))
-    config = json.loads((tmp_path / name / CONFIG).read_text())
-    assert config["bitrate"] == pytest.approx(tok.bitrate)
-    assert config["fit"]["n_sequences"] == len(utterances)
+    manifest = json.loads((tmp_path / name / CONFIG).read_text())
+    assert CONFIG == "affectlab.json" and manifest["kind"] == "speech.tokenizer"
+    assert manifest["config"]["bitrate"] == pytest.approx(tok.bitrate)
+    assert manifest["training"]["n_sequences"] == len(utterances)
+    assert manifest["files"] == ["tokenizer.safetensors"]
     assert type(tok).load(tmp_path / name).codebook_sizes == sizes
+
+
+def test_wrong_kind_or_newer_format_is_refused(fitted, tmp_path):
+    folder = fitted["kmeans"].save(tmp_path / "tok")
+    manifest = json.loads((folder / CONFIG).read_text())
+    (folder / CONFIG).write_text(json.dumps(dict(manifest, kind="speech.editor")))
+    with pytest.raises(ManifestError, match="speech.editor"):
+        load_tokenizer(folder)
+    (folder / CONFIG).write_text(json.dumps(dict(manifest, format_version=2)))
+    with pytest.raises(ManifestError, match="upgrade affectlab"):
+        load_tokenizer(folder)
+
+
+@pytest.mark.parametrize("name", ["kmeans", "fsq"])
+def test_a_tokenizer_saved_by_older_affectlab_still_loads(fitted, utterances, tmp_path, name):
+    """The layout before the shared manifest: tokenizer.json beside tokenizer.safetensors."""
+    from safetensors.numpy import save_file
+
+    tok = fitted[name]
+    folder = tmp_path / "old"
+    folder.mkdir()
+    save_file({k: np.ascontiguousarray(v) for k, v in
+               {"mean": tok.mean_, "std": tok.std_, **tok._arrays()}.items()},
+              str(folder / "tokenizer.safetensors"))
+    config = {"format": "affectlab.speech.tokens", "version": 1, "tokenizer": tok.kind,
+              "params": tok._json_params(), "codebook_sizes": list(tok.codebook_sizes),
+              "token_rate": tok.token_rate, "bitrate": tok.bitrate,
+              "features": "logmel frames (affectlab.speech.features.frames)",
+              "fit": tok.fit_info_, "affectlab": "0.1.0"}
+    (folder / "tokenizer.json").write_text(json.dumps(config))
+    again = load_tokenizer(folder)
+    assert again.get_params() == tok.get_params() and again.fit_info_ == tok.fit_info_
+    assert np.array_equal(again.encode(utterances[0]), tok.encode(utterances[0]))
+    (folder / "tokenizer.json").write_text(json.dumps(dict(config, version=2)))
+    with pytest.raises(ManifestError, match="version 2"):
+        load_tokenizer(folder)
+
+
+@pytest.mark.parametrize("name", ["kmeans", "fsq"])
+def test_tokenizers_clone_and_refit(fitted, utterances, name):
+    from sklearn.base import clone
+
+    tok = fitted[name]
+    twin = clone(tok)
+    assert twin.get_params() == tok.get_params() and not twin.fitted
+    twin.fit(utterances)
+    assert np.array_equal(twin.encode(utterances[2]), tok.encode(utterances[2]))
 
 
 def test_training_reduces_reconstruction_error(utterances):
@@ -149,5 +199,5 @@ def test_bad_inputs_give_clear_errors(fitted, utterances, tmp_path):
         make_tokenizer("rvq", n_codebooks=9, n_features=N_FEATURES).fit(utterances)
     with pytest.raises(ValueError, match="needs at least"):
         KMeansTokenizer(4096, n_features=N_FEATURES).fit(utterances)
-    with pytest.raises(FileNotFoundError, match="tokenizer.json"):
+    with pytest.raises(FileNotFoundError, match="no saved audio tokenizer"):
         load_tokenizer(tmp_path / "nothing")

@@ -80,7 +80,10 @@ def check_output(output: Path | None, overwrite: bool, formats: Sequence[str],
     if output.suffix.lower() not in formats:
         fail(f"unsupported output type {output.suffix or '(none)'!r} for {output}: use one of "
              f"{', '.join(formats)}", as_json=as_json)
-    if output.exists() and not overwrite:
+    from affectlab.core.journal import SUFFIX
+
+    unfinished = Path(str(output) + SUFFIX).exists()  # killed after writing, before cleaning
+    if output.exists() and not overwrite and not unfinished:
         fail(f"{output} already exists: pass --overwrite to replace it", as_json=as_json)
 
 

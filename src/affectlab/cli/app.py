@@ -43,10 +43,9 @@ def _root(
 
     Exit codes: 0 every input analysed, 1 some inputs failed (each with its status in the
     output), 2 usage error."""
-    if quiet:
-        from affectlab.core.progress import set_quiet
+    from affectlab.core.progress import set_quiet
 
-        set_quiet(True)
+    set_quiet(True if quiet else None)  # per invocation: AFFECTLAB_QUIET decides otherwise
 
 
 app.add_typer(_ontology.app, name="ontology")

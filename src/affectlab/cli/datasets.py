@@ -8,8 +8,9 @@ import typer
 from rich.table import Table
 
 from affectlab.cli._output import console, emit_json, fail
-from affectlab.datasets import DatasetNotFoundError, UnknownDatasetError, describe, overview
-from affectlab.datasets._paths import ENV_VAR
+from affectlab.core.errors import AffectlabError
+
+_ENV_VAR = "AFFECTLAB_DATA"  # affectlab.datasets._paths.ENV_VAR, without importing pandas
 
 app = typer.Typer(
     help="Public emotion corpora: what exists, what is present locally, their sizes.",
@@ -23,8 +24,10 @@ _JSON = typer.Option(False, "--json", help="Print JSON for scripts instead of a 
 def list_command(as_json: bool = _JSON) -> None:
     """List every registered corpus with its task, modality and local availability."""
     try:
+        from affectlab.datasets import overview
+
         rows = overview()
-    except (DatasetNotFoundError, ValueError) as err:
+    except (AffectlabError, ValueError) as err:
         fail(str(err), as_json=as_json)
     if as_json:
         emit_json(rows)
@@ -45,7 +48,7 @@ def list_command(as_json: bool = _JSON) -> None:
     console.print(table)
     if not all(r["available"] for r in rows):
         console.print(
-            f"Missing corpora: set {ENV_VAR} or place them in ../shared/data. "
+            f"Missing corpora: set {_ENV_VAR} or place them in ../shared/data. "
             "Rows in parentheses are the published sizes."
         )
 
@@ -67,8 +70,10 @@ def describe_command(
 ) -> None:
     """Show one corpus: source, licence, labels, and measured split sizes when present."""
     try:
+        from affectlab.datasets import describe
+
         facts = describe(name)
-    except (UnknownDatasetError, DatasetNotFoundError, ValueError) as err:
+    except (AffectlabError, ValueError) as err:
         fail(str(err), as_json=as_json)
     if as_json:
         emit_json(facts)

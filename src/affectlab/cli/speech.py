@@ -1,26 +1,73 @@
-"""`affectlab analyze-audio` and `affectlab speech train|evaluate`: emotion from speech."""
+"""`affectlab analyze-audio` and `affectlab speech train|evaluate`: emotion from speech.
+
+Exit codes: 0 every file analysed, 1 the run finished but some files could not be analysed
+(each has its own status), 2 usage error (bad option, unknown scheme, no sound file in a folder,
+an output that exists without --overwrite).
+"""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
 
-from affectlab.cli._output import console, emit_json, err_console, fail
-from affectlab.errors import UnknownNameError
+from affectlab.cli._output import (
+    RECORD_OUTPUTS,
+    check_output,
+    console,
+    emit_json,
+    expand_inputs,
+    fail,
+    finish,
+    warn,
+)
+from affectlab.core.errors import AffectlabError
 
 app = typer.Typer(help="Speech emotion: train and evaluate acoustic models.",
                   no_args_is_help=True)
 
 _CORPUS_HELP = "EmoDB folder (default: AFFECTLAB_DATA or ../shared/data)."
+#: What a library call may raise on purpose: reported as one line, exit code 2.
+_USAGE_ERRORS = (AffectlabError, FileNotFoundError, ValueError, TypeError)
+
+T = TypeVar("T")
+
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars (also: "
+                                           "AFFECTLAB_QUIET=1).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def _quiet(quiet: bool) -> None:
+    if quiet:
+        from affectlab.core.progress import set_quiet
+
+        set_quiet(True)
+
+
+def _run(call: Callable[[], T], as_json: bool) -> T:
+    """Run a library call: its warnings as clean lines, its errors as one line and exit 2."""
+    error: BaseException | None = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = call()
+        except _USAGE_ERRORS as err:
+            error = err
+    for w in caught:
+        warn(str(w.message))
+    if error is not None:
+        fail(str(error), as_json=as_json)
+    return result
 
 
 def analyze_audio_command(
-    source: Annotated[Path, typer.Argument(help="A sound file or a directory of them.",
-                                           show_default=False)],
+    paths: Annotated[list[str], typer.Argument(
+        help="Sound files, folders (searched recursively) or glob patterns.",
+        show_default=False)],
     scheme: Annotated[str | None, typer.Option(
         "--scheme", "-s", help="Label scheme of the answer: emodb7 (default), ekman7, "
         "plutchik8, ...")] = None,
@@ -32,40 +79,39 @@ def analyze_audio_command(
     vad: Annotated[bool, typer.Option("--vad/--no-vad",
                                       help="Trim leading/trailing non-speech first.")] = True,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the results to a .json or .jsonl file (resumable).")
-    ] = None,
+        "--output", "-o", help="Write the records to a .json, .jsonl, .csv or .parquet file "
+        "(a killed run resumes when called again).")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace an existing --output file.")] = False,
     top: Annotated[int, typer.Option(min=1, help="Labels shown per file in the table.")] = 3,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Emotion probabilities, the top label, and valence/arousal per sound file."""
     from affectlab.speech.analyze import analyze_audio
-    from affectlab.speech.features import MissingBackendError
+    from affectlab.speech.audio import AUDIO_SUFFIXES
 
+    _quiet(quiet)
+    check_output(output, overwrite, RECORD_OUTPUTS, as_json=as_json)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            results = analyze_audio(source, scheme, model=model, vad=vad, speakers=speakers,
-                                    output=output, progress=not as_json)
-        for w in caught:
-            err_console.print(f"[yellow]warning:[/] {w.message}", highlight=False)
-    except (UnknownNameError, FileNotFoundError, MissingBackendError, ValueError,
-            TypeError) as err:
+        files = expand_inputs(paths, AUDIO_SUFFIXES, "sound files")
+    except typer.BadParameter as err:
         fail(str(err), as_json=as_json)
-    if as_json:
-        emit_json(results)
-        return
-    _table(results, top)
+    records = _run(lambda: analyze_audio(files, scheme, model=model, vad=vad,
+                                         speakers=speakers, output=output,
+                                         overwrite=overwrite, progress=not as_json), as_json)
+    finish(records, output=output, as_json=as_json, table=lambda rs: _table(rs, top))
 
 
-def _table(results: list[dict[str, Any]], top: int) -> None:
+def _table(records: Sequence[dict[str, Any]], top: int) -> None:
     table = Table(show_lines=False)
-    for col in ("file", "status", "top labels", "valence", "arousal", "flags"):
+    for col in ("source", "status", "top labels", "valence", "arousal", "flags"):
         table.add_column(col)
-    for r in results:
+    for r in records:
         probs = sorted(r["probs"].items(), key=lambda kv: -kv[1])[:top]
-        table.add_row(Path(r["file"]).name, r["status"],
-                      ", ".join(f"{k} {v:.2f}" for k, v in probs),
-                      _fmt(r["valence"]), _fmt(r["arousal"]), ", ".join(r["flags"]))
+        labels = ", ".join(f"{k} {v:.2f}" for k, v in probs) if probs else (r["error"] or "")
+        table.add_row(Path(r["source"]).name, r["status"], labels, _fmt(r["valence"]),
+                      _fmt(r["arousal"]), ", ".join(r["flags"] or []))
     console.print(table)
 
 
@@ -96,32 +142,16 @@ def evaluate_command(
     cache: Annotated[Path | None, typer.Option(help="Feature cache folder.")] = None,
     plot: Annotated[Path | None, typer.Option(
         help="Save the confusion matrix PNG here (of the first head).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Leave-one-speaker-out UAR and WA on EmoDB, the field's protocol."""
-    from affectlab.speech.classifier import parse_features
-    from affectlab.speech.evaluation import loso_evaluate, plot_confusion
-    from affectlab.speech.features import MissingBackendError
-    from affectlab.speech.training import corpus_features
-
+    _quiet(quiet)
     if head not in ("speaker", "global", "both"):
         fail(f"--head must be 'speaker', 'global' or 'both', got {head!r}", as_json=as_json)
     heads = ["speaker", "global"] if head == "both" else [head]
-    try:
-        kinds = parse_features(features)
-        df = _corpus(corpus)
-        X = corpus_features(df, kinds, vad=vad, cache=cache, progress=not as_json)
-        out = {"corpus": "emodb", "features": "+".join(kinds), "n": len(df), "vad": vad,
-               "protocol": "leave-one-speaker-out", "results": []}
-        for i, h in enumerate(heads):
-            res = loso_evaluate(X, df["labels"], df["subject"], features=kinds,
-                                C=C or [0.1], head=h, progress=not as_json)
-            out["results"].append(res.summary())
-            if plot is not None and i == 0:
-                plot_confusion(res, plot, title=f"EmoDB LOSO, {'+'.join(kinds)} ({h}): "
-                               f"UAR {res.uar:.3f}")
-    except (UnknownNameError, FileNotFoundError, MissingBackendError, ValueError) as err:
-        fail(str(err), as_json=as_json)
+    out = _run(lambda: _evaluate(features, C, heads, vad, corpus, cache, plot, as_json),
+               as_json)
     if as_json:
         emit_json(out)
         return
@@ -134,6 +164,29 @@ def evaluate_command(
     console.print(table)
 
 
+def _evaluate(features: str, C: list[float] | None, heads: list[str], vad: bool,
+              corpus: Path | None, cache: Path | None, plot: Path | None,
+              as_json: bool) -> dict[str, Any]:
+    """Leave-one-speaker-out results of each head (and the confusion PNG of the first)."""
+    from affectlab.speech.classifier import parse_features
+    from affectlab.speech.evaluation import loso_evaluate, plot_confusion
+    from affectlab.speech.training import corpus_features
+
+    kinds = parse_features(features)
+    df = _corpus(corpus)
+    X = corpus_features(df, kinds, vad=vad, cache=cache, progress=not as_json)
+    out = {"corpus": "emodb", "features": "+".join(kinds), "n": len(df), "vad": vad,
+           "protocol": "leave-one-speaker-out", "results": []}
+    for i, h in enumerate(heads):
+        res = loso_evaluate(X, df["labels"], df["subject"], features=kinds,
+                            C=C or [0.1], head=h, progress=not as_json)
+        out["results"].append(res.summary())
+        if plot is not None and i == 0:
+            plot_confusion(res, plot, title=f"EmoDB LOSO, {'+'.join(kinds)} ({h}): "
+                           f"UAR {res.uar:.3f}")
+    return out
+
+
 @app.command("train")
 def train_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the saved model.")],
@@ -143,17 +196,15 @@ def train_command(
     vad: Annotated[bool, typer.Option("--vad/--no-vad", help="Trim non-speech first.")] = True,
     corpus: Annotated[Path | None, typer.Option(help=_CORPUS_HELP)] = None,
     cache: Annotated[Path | None, typer.Option(help="Feature cache folder.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Train a speech emotion model on all of EmoDB and save it (with its LOSO scores)."""
-    from affectlab.speech.features import MissingBackendError
     from affectlab.speech.training import train_emodb
 
-    try:
-        path, summary = train_emodb(out, features=features, C=C, vad=vad, corpus=corpus,
-                                    cache=cache, progress=not as_json)
-    except (UnknownNameError, FileNotFoundError, MissingBackendError, ValueError) as err:
-        fail(str(err), as_json=as_json)
+    _quiet(quiet)
+    path, summary = _run(lambda: train_emodb(out, features=features, C=C, vad=vad, corpus=corpus,
+                                             cache=cache, progress=not as_json), as_json)
     if as_json:
         emit_json({"model": str(path), **summary})
         return

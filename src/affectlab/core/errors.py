@@ -6,8 +6,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from sklearn.exceptions import NotFittedError as _SklearnNotFitted
-
 
 class AffectlabError(Exception):
     """Base of every error affectlab raises on purpose (bad input, missing model, ...)."""
@@ -46,8 +44,9 @@ class UnknownNameError(AffectlabError, ValueError, KeyError):
         return self.message
 
 
-class NotFittedError(AffectlabError, _SklearnNotFitted):
-    """An estimator used before `fit()` or `load()` (also scikit-learn's NotFittedError)."""
+class NotFittedError(AffectlabError, ValueError, AttributeError):
+    """An estimator used before `fit()` or `load()`; the same bases as scikit-learn's
+    NotFittedError (ValueError, AttributeError), without importing scikit-learn."""
 
     def __init__(self, what: object, hint: str = "call fit() or load() first") -> None:
         name = what if isinstance(what, str) else type(what).__name__

@@ -69,7 +69,8 @@ def plot_confusion(matrix: Any, labels: Sequence[str], path: str | os.PathLike[s
         top = shown.max() if shown.size else 1.0
         for i in range(len(labels)):
             for j in range(len(labels)):
-                text = f"{shown[i, j]:.2f}" if normalize else f"{int(counts[i, j])}"
+                text = (f"{shown[i, j]:.2f}\n({int(counts[i, j])})" if normalize
+                        else f"{int(counts[i, j])}")
                 ax.text(j, i, text, ha="center", va="center", fontsize=8,
                         color="white" if shown[i, j] > 0.6 * top else "black")
     fig.tight_layout()

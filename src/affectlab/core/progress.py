@@ -13,17 +13,22 @@ T = TypeVar("T")
 QUIET_ENV = "AFFECTLAB_QUIET"
 
 
+_forced: bool | None = None  # set by `set_quiet`; None defers to the environment
+
+
 def is_quiet() -> bool:
-    """True when progress output is switched off for this process (AFFECTLAB_QUIET)."""
+    """True when progress output is switched off: by `set_quiet` (the CLI's --quiet), else by
+    the environment variable AFFECTLAB_QUIET."""
+    if _forced is not None:
+        return _forced
     return os.environ.get(QUIET_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
-def set_quiet(quiet: bool = True) -> None:
-    """Switch every progress bar of this process off (or on again)."""
-    if quiet:
-        os.environ[QUIET_ENV] = "1"
-    else:
-        os.environ.pop(QUIET_ENV, None)
+def set_quiet(quiet: bool | None = True) -> None:
+    """Switch every progress bar of this process off (True) or on (False); None goes back to
+    what AFFECTLAB_QUIET says. The CLI resets it on every invocation."""
+    global _forced
+    _forced = quiet
 
 
 def _enabled(show: bool) -> bool:

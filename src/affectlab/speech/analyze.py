@@ -1,21 +1,22 @@
 """`analyze_audio`: per sound file, emotion probabilities in any scheme plus valence and arousal.
 
-The result has the shape of text analysis (status, scheme, probs, labels, top, valence, arousal,
-dominance) with the file, its duration and any flags. Files that cannot be analysed are never
-dropped and never stop a directory run: they come back with a status saying why ("not-audio",
-"empty", "too-short", "silent", "missing", ...) and no predictions.
+Each result is the shared record of every modality (`affectlab.core.records`): source, modality
+("speech"), status, error, scheme, probs, labels, top, valence, arousal, dominance, then the
+file's duration (`seconds`), its `flags` and the classifier head used (`normalisation`).
+Files that cannot be analysed are never dropped and never stop a directory run: they come back
+with a status saying why ("not-audio", "empty", "too-short", "silent", "missing", ...) and no
+predictions.
 
-Directory runs with an `output` file keep a journal of the per-file features beside it, so a
-killed run resumes where it stopped; the output itself is written under a temporary name and
-renamed only when complete.
+Runs with an `output` file keep a journal of the per-file features beside it
+(`affectlab.core.journal`), so a killed run resumes where it stopped; the output is written in
+the format its extension names (.json, .jsonl, .csv, .parquet), under a temporary name, and
+renamed only when complete. An existing output is replaced only with `overwrite=True`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import warnings
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -23,14 +24,15 @@ from typing import Any
 
 import numpy as np
 
+from affectlab.core.errors import OutputExistsError
+from affectlab.core.records import OK, VAD_DIMS, make_record
 from affectlab.speech.audio import SILENT, AudioError, audio_files, load_audio
 from affectlab.speech.classifier import SpeechEmotionClassifier
 from affectlab.speech.vad import NO_SPEECH, trim
 
-OK = "ok"
 MISSING = "missing"
 ERROR = "error"
-VAD_DIMS = ("valence", "arousal", "dominance")
+MODALITY = "speech"
 
 ModelLike = SpeechEmotionClassifier | str | os.PathLike[str] | None
 
@@ -45,13 +47,16 @@ def get_speech_model(model: ModelLike = None) -> SpeechEmotionClassifier:
     """The given model, one saved at a path, or the shipped EmoDB default."""
     if isinstance(model, SpeechEmotionClassifier):
         return model
-    from affectlab.speech.classifier import MANIFEST, default_model_dir
+    from affectlab.speech.classifier import LEGACY_MANIFEST, MANIFEST, default_model_dir
 
     folder = default_model_dir() if model is None else Path(model).resolve()
-    try:
-        stamp = (folder / MANIFEST).stat().st_mtime_ns
-    except OSError:
-        stamp = 0
+    stamp = 0
+    for name in (MANIFEST, LEGACY_MANIFEST):
+        try:
+            stamp = (folder / name).stat().st_mtime_ns
+            break
+        except OSError:
+            continue
     return _load_cached(str(folder), stamp)
 
 
@@ -99,8 +104,8 @@ def speaker_ids(files: Sequence[Path], speakers: str | Sequence[Any] | None) -> 
 
 
 def _features_of(path: Path, clf: SpeechEmotionClassifier, use_vad: bool) -> dict[str, Any]:
-    rec: dict[str, Any] = {"file": str(path), "status": OK, "flags": [], "seconds": None,
-                           "error": None, "features": None}
+    rec: dict[str, Any] = {"status": OK, "flags": [], "seconds": None, "error": None,
+                           "features": None}
     try:
         audio = load_audio(path)
     except FileNotFoundError as exc:
@@ -124,98 +129,79 @@ def _features_of(path: Path, clf: SpeechEmotionClassifier, use_vad: bool) -> dic
     return rec
 
 
-def _file_key(path: Path) -> str | None:
-    """Identity of a file's content for resuming: resolved path, size, modification time."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-
-
 def _journal_header(clf: SpeechEmotionClassifier, vad: bool) -> dict[str, Any]:
     from affectlab.speech.features import FEATURE_VERSION
     from affectlab.speech.vad import resolved_method
 
-    return {"journal": "affectlab-analyze-audio", "version": 1,
-            "features": list(clf.features), "feature_dim": clf.feature_dim_,
+    return {"journal": "affectlab-analyze-audio", "version": 2,
+            "features": list(clf.feature_sets), "feature_dim": clf.feature_dim_,
             "feature_version": FEATURE_VERSION, "vad": resolved_method() if vad else None}
-
-
-def _open_journal(path: Path, header: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], Any]:
-    """Records of an earlier run with the same settings (keyed by `_file_key`), and the
-    journal opened for appending. A journal from other settings is discarded with a warning."""
-    done: dict[str, dict[str, Any]] = {}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        lines = path.read_text(encoding="utf-8").splitlines()
-        try:
-            same = json.loads(lines[0]) == header if lines else False
-        except json.JSONDecodeError:
-            same = False
-        if not same:
-            warnings.warn(f"{path} was written with other settings (model features or VAD); "
-                          "starting again", stacklevel=3)
-            path.unlink()
-        else:
-            for line in lines[1:]:
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:  # a line cut by a kill: that file is redone
-                    continue
-                if rec.get("key"):
-                    done[rec["key"]] = rec
-    fresh = not path.exists()
-    fh = path.open("a", encoding="utf-8")
-    if fresh:
-        fh.write(json.dumps(header) + "\n")
-    elif path.stat().st_size and not path.read_bytes().endswith(b"\n"):
-        fh.write("\n")  # end a line cut by a kill, so the next record starts clean
-    fh.flush()
-    return done, fh
 
 
 def analyze_audio(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
                   scheme: str | None = None, *, model: ModelLike = None, vad: bool = True,
                   speakers: str | Sequence[Any] | None = None,
-                  output: str | os.PathLike[str] | None = None,
+                  output: str | os.PathLike[str] | None = None, overwrite: bool = False,
                   progress: bool = False) -> list[dict[str, Any]]:
-    """Analyse one file, a list of files, or every sound file under a directory.
+    """Analyse one file, a list of files, or every sound file under a directory; one record
+    per file (see the module docstring), in input order.
 
     `scheme` is any scheme of the ontology (default: the model's own, EmoDB's 7 classes).
     `speakers` turns on per-speaker normalisation (see `speaker_ids`); groups smaller than the
-    model's minimum fall back to the speaker-independent head. `output` (.json or .jsonl)
-    receives the results atomically, and makes a directory run resumable.
+    model's minimum fall back to the speaker-independent head. `output` (.json, .jsonl, .csv or
+    .parquet) receives the records atomically and makes the run resumable; an existing output
+    is replaced only with `overwrite=True` (the unfinished journal of the same output is
+    resumed, not refused).
     """
+    from affectlab.core.tables import RECORD_FORMATS, file_format
+
+    out = None if output is None else Path(output)
+    if out is not None:
+        file_format(out, RECORD_FORMATS)  # a bad extension fails before any work
+        from affectlab.core.journal import SUFFIX
+
+        if out.exists() and not overwrite and not Path(str(out) + SUFFIX).exists():
+            raise OutputExistsError(f"{out} already exists: pass overwrite=True (--overwrite) "
+                                    "to replace it")
     clf = get_speech_model(model)
     if isinstance(source, str | os.PathLike) and not Path(source).exists():
         raise FileNotFoundError(f"no such file or directory: {source}")
     files = _inputs(source)
     target = _target_scheme(clf, scheme)
     spk = speaker_ids(files, speakers)  # a bad pattern fails now, not after the whole run
-    journal = Path(str(output) + ".partial.jsonl") if output is not None else None
-    done, fh = _open_journal(journal, _journal_header(clf, vad)) if journal else ({}, None)
-    from rich.progress import track
+    if out is None:
+        return _predict(clf, _featurise(files, clf, vad, progress, None), spk, target)
+    from affectlab.core.files import clean_stale_temporaries
+    from affectlab.core.journal import Journal
+    from affectlab.core.tables import output_lock, write_records
 
-    records = []
-    try:
-        for f in track(files, description="analysing audio", disable=not progress):
-            key = _file_key(f)
-            rec = done.get(key) if key else None
-            if rec is None:
-                rec = {**_features_of(f, clf, vad), "key": key}
-                if fh is not None and key and rec["status"] != ERROR:
-                    fh.write(json.dumps(rec) + "\n")
-                    fh.flush()
-            records.append({**rec, "file": str(f)})
-    finally:
-        if fh is not None:
-            fh.close()
-    results = _predict(clf, records, spk, target)
-    if output is not None:
-        _write(results, Path(output))
-        journal.unlink(missing_ok=True)
+    with output_lock(out):
+        clean_stale_temporaries(out)
+        with Journal(out, _journal_header(clf, vad)) as journal:
+            features = _featurise(files, clf, vad, progress, journal)
+        results = _predict(clf, features, spk, target)
+        write_records(results, out, overwrite=True)
+        journal.discard()
     return results
+
+
+def _featurise(files: list[Path], clf: SpeechEmotionClassifier, vad: bool, progress: bool,
+               journal: Any) -> list[dict[str, Any]]:
+    """Per file: its features (or why there are none), reusing what the journal holds."""
+    from affectlab.core.journal import file_key
+    from affectlab.core.progress import track
+
+    done = journal.done if journal is not None else {}
+    records = []
+    for f in track(files, "analysing audio", show=progress):
+        key = file_key(f)
+        rec = done.get(key) if key else None
+        if rec is None:
+            rec = _features_of(f, clf, vad)
+            if journal is not None and rec["status"] != ERROR:  # a crash is retried on resume
+                journal.add(key, rec)
+        records.append({**rec, "source": str(f)})
+    return records
 
 
 def _predict(clf: SpeechEmotionClassifier, records: list[dict[str, Any]],
@@ -231,7 +217,7 @@ def _predict(clf: SpeechEmotionClassifier, records: list[dict[str, Any]],
         sub_spk = None if spk is None else [spk[i] for i in ok]
         p = clf.proba_from_features(X, sub_spk)
         heads[ok] = clf.heads_for(len(ok), sub_spk)
-        probs[ok] = p if target == clf.scheme else clf.map_proba(p, target)
+        probs[ok] = p if target == clf.scheme_name else clf.map_proba(p, target)
         if native_vad is not None:  # expected V/A/D under the model's own labels
             vad[ok] = p @ native_vad
     out = []
@@ -239,21 +225,12 @@ def _predict(clf: SpeechEmotionClassifier, records: list[dict[str, Any]],
         row = probs[i]
         usable = bool(len(labels)) and bool(np.isfinite(row).all())
         top = labels[int(np.argmax(row))] if usable else None
-        out.append({
-            "file": rec["file"],
-            "status": rec["status"],
-            "scheme": target,
-            "probs": {x: round(float(v), 6) for x, v in zip(labels, row, strict=True)}
-            if usable else {},
-            "labels": [top] if top is not None else [],
-            "top": top,
-            **{d: (round(float(vad[i, k]), 6) if np.isfinite(vad[i, k]) else None)
-               for k, d in enumerate(VAD_DIMS)},
-            "seconds": rec["seconds"],
-            "flags": rec["flags"],
-            "normalisation": heads[i],
-            "error": rec["error"],
-        })
+        out.append(make_record(
+            rec["source"], MODALITY, status=rec["status"], error=rec["error"], scheme=target,
+            probs=dict(zip(labels, row.tolist(), strict=True)) if usable else {},
+            labels=[top] if top is not None else [], top=top,
+            **{d: float(vad[i, k]) for k, d in enumerate(VAD_DIMS)},
+            seconds=rec["seconds"], flags=list(rec["flags"] or []), normalisation=heads[i]))
     return out
 
 
@@ -265,7 +242,7 @@ def _label_vad(clf: SpeechEmotionClassifier) -> np.ndarray | None:
 
     rows = []
     for x in clf.labels_:
-        v = label_vad(x, clf.scheme)
+        v = label_vad(x, clf.scheme_name)
         if v is None:
             return None
         rows.append([v.valence, v.arousal, v.dominance])
@@ -274,7 +251,7 @@ def _label_vad(clf: SpeechEmotionClassifier) -> np.ndarray | None:
 
 def _target_scheme(clf: SpeechEmotionClassifier, scheme: str | None) -> str | None:
     if scheme is None:
-        return clf.scheme
+        return clf.scheme_name
     from affectlab.ontology import get_scheme
 
     name = get_scheme(scheme).name
@@ -285,24 +262,11 @@ def _target_scheme(clf: SpeechEmotionClassifier, scheme: str | None) -> str | No
 
 
 def _labels_of(clf: SpeechEmotionClassifier, scheme: str | None) -> list[str]:
-    if scheme is None or scheme == clf.scheme:
+    if scheme is None or scheme == clf.scheme_name:
         return list(clf.labels_ or [])
     from affectlab.ontology import get_scheme
 
     return list(get_scheme(scheme).label_names)
-
-
-def _write(results: list[dict[str, Any]], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        if path.suffix == ".jsonl":
-            for r in results:
-                fh.write(json.dumps(r) + "\n")
-        else:
-            json.dump(results, fh, indent=2)
-            fh.write("\n")
-    os.replace(tmp, path)
 
 
 __all__ = ["MISSING", "NO_SPEECH", "OK", "analyze_audio", "get_speech_model", "speaker_ids"]

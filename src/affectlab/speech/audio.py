@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from affectlab.core.errors import MediaError
+
 #: The rate every affectlab speech feature works at (EmoDB and the VAD both use it).
 SAMPLE_RATE = 16_000
 #: Shorter than this (after trimming) and no emotion estimate is meaningful.
@@ -34,12 +36,12 @@ CLIPPED = "clipped"
 TRUNCATED = "truncated"
 
 
-class AudioError(ValueError):
-    """An input that cannot be analysed as speech; `reason` is a short machine-readable code."""
+class AudioError(MediaError):
+    """An input that cannot be analysed as speech; `reason` is a short machine-readable code
+    (the record's status). A `MediaError`, so also an `InputError` and a ValueError."""
 
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason
+    def __init__(self, message: str, reason: str = "not-audio") -> None:
+        super().__init__(message, reason)
 
 
 @dataclass

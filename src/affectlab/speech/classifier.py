@@ -10,13 +10,16 @@ normalises features per speaker; the classifier therefore keeps two linear heads
 - ``global``: trained on features z-scored over the whole training set, used for single files
   and small groups.
 
-Both heads are plain arrays, saved as safetensors beside a JSON manifest, so a saved model
-reloads in one call with no pickle.
+Both heads are plain arrays, saved as safetensors beside the shared manifest (`affectlab.json`,
+kind "speech.classifier"), so a saved model reloads in one call with no pickle. Folders saved by
+older affectlab (`affectlab_speech_model.json`) still load.
+
+It is a scikit-learn estimator: the hyper-parameters are stored as given, so
+`sklearn.base.clone` works; the fitted state lives in attributes ending in "_".
 """
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from collections.abc import Sequence
@@ -25,11 +28,16 @@ from typing import Any
 
 import numpy as np
 
+from affectlab.core.errors import ManifestError, NotFittedError
+from affectlab.core.manifest import MANIFEST, Manifest
+from affectlab.ontology.label_model import SchemeLabelModel, label_rows
 from affectlab.speech.audio import Audio
 from affectlab.speech.features import FEATURE_SETS, check_kind, extract_many, feature_names
-from affectlab.text.labels import SchemeLabelModel, label_rows
 
-MANIFEST = "affectlab_speech_model.json"
+KIND = "speech.classifier"
+#: The manifest name affectlab wrote before the shared `affectlab.json` (still read).
+LEGACY_MANIFEST = "affectlab_speech_model.json"
+LEGACY_FORMAT = "affectlab-speech-emotion"
 WEIGHTS = "weights.safetensors"
 FORMAT_VERSION = 1
 HEADS = ("speaker", "global")
@@ -76,47 +84,62 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 class SpeechEmotionClassifier(SchemeLabelModel):
     """Emotion from speech: fit on sound files (or a feature matrix) and labels of a scheme."""
 
+    multi_label = False  # one emotion per utterance (read by SchemeLabelModel)
+
     def __init__(self, scheme: str | None = "emodb7", features: str | Sequence[str] = "egemaps",
                  *, C: float = 0.1, min_speaker_utterances: int = 10,
                  class_weight: str | None = "balanced", max_iter: int = 5000) -> None:
-        self.scheme = None if scheme is None else _scheme_name(scheme)
-        self.features = parse_features(features)
-        self.C = float(C)
-        self.min_speaker_utterances = int(min_speaker_utterances)
+        self.scheme = scheme
+        self.features = features
+        self.C = C
+        self.min_speaker_utterances = min_speaker_utterances
         self.class_weight = class_weight
-        self.max_iter = int(max_iter)
-        self.multi_label = False
-        self.labels_: list[str] | None = None
-        self.thresholds_: dict[str, dict[str, float]] = {}
-        self.heads_: dict[str, dict[str, np.ndarray]] = {}
-        self.feature_dim_: int | None = None
-        self.metrics_: dict[str, Any] = {}
+        self.max_iter = max_iter
+        # typos fail here, at once; the values are kept as given (scikit-learn's clone needs it)
+        parse_features(features)
+        if scheme is not None:
+            _scheme_name(scheme)
+
+    @property
+    def feature_sets(self) -> tuple[str, ...]:
+        """The feature sets named by `features`, checked, in order: ("egemaps", "logmel")."""
+        return parse_features(self.features)
+
+    @property
+    def scheme_name(self) -> str | None:
+        """The canonical name of `scheme` (aliases resolved), or None."""
+        return None if self.scheme is None else _scheme_name(self.scheme)
 
     # ---- features -------------------------------------------------------------------------
     def featurize(self, inputs: Inputs, *, progress: bool = False,
                   cache: str | os.PathLike[str] | None = None) -> np.ndarray:
         """The model's feature matrix for sound files or signals (a matrix passes through)."""
+        return self._matrix(inputs, progress, cache, getattr(self, "feature_dim_", None))
+
+    def _matrix(self, inputs: Inputs, progress: bool, cache: str | os.PathLike[str] | None,
+                dim: int | None) -> np.ndarray:
         if isinstance(inputs, np.ndarray) and inputs.dtype.kind == "f":
             X = np.asarray(inputs, dtype=np.float64)
             if X.ndim != 2:
                 raise ValueError(f"a feature matrix must be 2-D, got shape {X.shape}")
         else:
-            items = list(inputs)
             if isinstance(inputs, str | os.PathLike):
                 raise TypeError("give a list of files (use analyze_audio() for one file)")
+            items = list(inputs)
             paths_only = all(not isinstance(i, Audio) for i in items)
             X = np.hstack([extract_many(items, k, progress=progress,
                                         cache=cache if paths_only else None)
-                           for k in self.features]).astype(np.float64)
-        if self.feature_dim_ is not None and X.shape[1] != self.feature_dim_:
-            raise ValueError(f"this model takes {self.feature_dim_} features "
-                             f"({'+'.join(self.features)}), got {X.shape[1]}")
+                           for k in self.feature_sets]).astype(np.float64)
+        if dim is not None and X.shape[1] != dim:
+            raise ValueError(f"this model takes {dim} features "
+                             f"({'+'.join(self.feature_sets)}), got {X.shape[1]}")
         if not np.isfinite(X).all():
             raise ValueError("the features hold NaN or infinite values")
         return X
 
     def feature_names(self) -> list[str]:
-        return [f"{k}:{n}" for k in self.features for n in feature_names(k)]
+        """Column names of the model's feature matrix, "set:name"."""
+        return [f"{k}:{n}" for k in self.feature_sets for n in feature_names(k)]
 
     # ---- estimator API --------------------------------------------------------------------
     def fit(self, inputs: Inputs, labels: Sequence[Any], speakers: Sequence[Any] | None = None,
@@ -125,10 +148,12 @@ class SpeechEmotionClassifier(SchemeLabelModel):
         """Train the heads named in `heads` (the speaker head only when `speakers` is given)."""
         from sklearn.linear_model import LogisticRegression
 
-        X = self.featurize(inputs, progress=progress, cache=cache)
+        X = self._matrix(inputs, progress, cache, None)  # a refit may change the dimension
         rows = label_rows(list(labels))
         if len(rows) != len(X):
             raise ValueError(f"{len(rows)} labels for {len(X)} utterances")
+        self.thresholds_ = {}
+        self.metrics_ = {}
         self.labels_ = self._label_order(rows) if self.scheme else sorted(
             {str(r[0]) for r in rows})
         y = self._targets(rows, False)
@@ -148,7 +173,7 @@ class SpeechEmotionClassifier(SchemeLabelModel):
         for head, V in views.items():
             mu, sd = V.mean(0), V.std(0)
             sd = np.where(sd > 1e-10, sd, 1.0)
-            lr = LogisticRegression(C=self.C, max_iter=self.max_iter,
+            lr = LogisticRegression(C=float(self.C), max_iter=int(self.max_iter),
                                     class_weight=self.class_weight)
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=".*did not converge.*")
@@ -162,12 +187,21 @@ class SpeechEmotionClassifier(SchemeLabelModel):
             self.heads_[head] = {"mean": mu, "scale": sd, "coef": coef, "bias": bias}
         return self
 
+    @property
+    def fitted(self) -> bool:
+        """Whether `fit` (or `load`) has run."""
+        return bool(getattr(self, "heads_", None)) and getattr(self, "labels_", None) is not None
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return self.fitted
+
     def _require(self) -> None:
-        if not self.heads_ or self.labels_ is None:
-            raise RuntimeError("this SpeechEmotionClassifier is not fitted; call fit() or load()")
+        if not self.fitted:
+            raise NotFittedError(self)
 
     def heads_for(self, n: int, speakers: Sequence[Any] | None) -> np.ndarray:
         """Which head answers each utterance: "speaker" where its group is large enough."""
+        self._require()
         use = np.full(n, "global", dtype=object)
         if speakers is None or "speaker" not in self.heads_:
             return use
@@ -176,7 +210,7 @@ class SpeechEmotionClassifier(SchemeLabelModel):
             raise ValueError(f"{len(spk)} speaker ids for {n} utterances")
         for s in _unique(spk):
             m = spk == s
-            if m.sum() >= self.min_speaker_utterances:
+            if m.sum() >= int(self.min_speaker_utterances):
                 use[m] = "speaker"
         return use
 
@@ -189,6 +223,7 @@ class SpeechEmotionClassifier(SchemeLabelModel):
 
     def proba_from_features(self, X: np.ndarray, speakers: Sequence[Any] | None = None
                             ) -> np.ndarray:
+        """(n, labels) probabilities from the model's feature matrix (see `featurize`)."""
         self._require()
         use = self.heads_for(len(X), speakers)
         out = np.zeros((len(X), len(self.labels_)))
@@ -206,6 +241,7 @@ class SpeechEmotionClassifier(SchemeLabelModel):
         return out
 
     def predict(self, inputs: Inputs, speakers: Sequence[Any] | None = None) -> list[str]:
+        """The most probable label per utterance."""
         probs = self.predict_proba(inputs, speakers)
         return [self.labels_[i] for i in probs.argmax(1)]
 
@@ -219,70 +255,92 @@ class SpeechEmotionClassifier(SchemeLabelModel):
         return float(metrics.uar(gold, self.predict(inputs, speakers)))
 
     # ---- persistence ----------------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str], *, metrics: dict[str, Any] | None = None
-             ) -> Path:
-        """Write the manifest and weights into folder `path` (each file replaced atomically)."""
-        from safetensors.numpy import save_file
+    def save(self, path: str | os.PathLike[str], *, metrics: dict[str, Any] | None = None,
+             training: dict[str, Any] | None = None) -> Path:
+        """Write the weights (safetensors), then the manifest `affectlab.json`, into folder
+        `path`; each file is replaced atomically and the manifest goes last."""
+        from affectlab.core.files import save_arrays
+        from affectlab.core.manifest import write_manifest
 
         self._require()
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
-        tensors = {f"{h}.{k}": np.ascontiguousarray(v, dtype=np.float64)
-                   for h, w in self.heads_.items() for k, v in w.items()}
-        tmp = out / (WEIGHTS + ".tmp")
-        save_file(tensors, str(tmp))
-        digest = _sha256(tmp)
-        os.replace(tmp, out / WEIGHTS)
+        tensors = {f"{h}.{k}": v for h, w in self.heads_.items() for k, v in w.items()}
+        save_arrays(tensors, out / WEIGHTS, dtype=np.float64)
         if metrics is not None:
             self.metrics_ = metrics
-        manifest = {
-            "format": "affectlab-speech-emotion", "version": FORMAT_VERSION,
-            "scheme": self.scheme, "labels": self.labels_, "features": list(self.features),
-            "feature_dim": self.feature_dim_, "C": self.C, "heads": sorted(self.heads_),
-            "min_speaker_utterances": self.min_speaker_utterances,
-            "class_weight": self.class_weight, "metrics": self.metrics_,
-            "weights_sha256": digest,  # pairs the two files: a save cut between them is caught
-        }
-        tmp = out / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, out / MANIFEST)
+        manifest = Manifest(
+            kind=KIND, format_version=FORMAT_VERSION, scheme=self.scheme_name,
+            labels=list(self.labels_), backbone="+".join(self.feature_sets),
+            training=dict(training or {}), metrics=getattr(self, "metrics_", {}),
+            config={"features": list(self.feature_sets), "feature_dim": self.feature_dim_,
+                    "C": float(self.C), "min_speaker_utterances": int(self.min_speaker_utterances),
+                    "class_weight": self.class_weight, "max_iter": int(self.max_iter),
+                    "heads": sorted(self.heads_), "thresholds": getattr(self, "thresholds_", {}),
+                    # pairs the two files: weights of one save under the manifest of another
+                    "weights_sha256": _sha256(out / WEIGHTS)},
+            files=[WEIGHTS])
+        write_manifest(out, manifest)
         return out
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> SpeechEmotionClassifier:
-        """A saved model from folder `path`, or the shipped default (see `default_model_dir`)."""
-        from safetensors.numpy import load_file
+        """A saved model from folder `path`, or the shipped default (see `default_model_dir`);
+        folders saved by older affectlab load too."""
+        from affectlab.core.files import load_arrays
+        from affectlab.core.manifest import read_manifest
 
         folder = default_model_dir() if path is None else Path(path)
-        manifest_path = folder / MANIFEST
-        if not manifest_path.exists():
-            raise FileNotFoundError(f"no affectlab speech model in {folder} "
-                                    f"(expected {MANIFEST} and {WEIGHTS})")
-        m = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if m.get("format") != "affectlab-speech-emotion" or m.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{manifest_path} is not a version-{FORMAT_VERSION} affectlab "
-                             "speech model")
-        clf = cls(m["scheme"], m["features"], C=m["C"],
-                  min_speaker_utterances=m["min_speaker_utterances"],
-                  class_weight=m.get("class_weight"))
-        clf.labels_ = list(m["labels"])
-        clf.feature_dim_ = int(m["feature_dim"])
-        clf.metrics_ = m.get("metrics", {})
+        m = read_manifest(folder, KIND, max_version=FORMAT_VERSION, what="speech model",
+                          legacy={LEGACY_MANIFEST: _from_legacy})
+        c = m.config
+        clf = cls(m.scheme, tuple(c["features"]), C=c["C"],
+                  min_speaker_utterances=c["min_speaker_utterances"],
+                  class_weight=c.get("class_weight"), max_iter=c.get("max_iter", 5000))
         weights = folder / WEIGHTS
-        if not weights.exists():
-            raise FileNotFoundError(f"{folder} has a manifest but no {WEIGHTS}")
-        if m.get("weights_sha256") and _sha256(weights) != m["weights_sha256"]:
-            raise ValueError(f"{weights} does not match {MANIFEST} (a save was interrupted?); "
-                             "save or train the model again")
-        tensors = load_file(str(weights))
+        if c.get("weights_sha256") and _sha256(weights) != c["weights_sha256"]:
+            raise ManifestError(f"{weights} does not match the manifest of {folder} (a save was "
+                                "interrupted?); save or train the model again")
+        tensors = load_arrays(weights)
+        clf.labels_ = list(m.labels or [])
+        clf.feature_dim_ = int(c["feature_dim"])
+        clf.metrics_ = dict(m.metrics)
+        clf.thresholds_ = dict(c.get("thresholds", {}))
         clf.heads_ = {h: {k: tensors[f"{h}.{k}"] for k in ("mean", "scale", "coef", "bias")}
-                      for h in m["heads"]}
+                      for h in c["heads"]}
+        clf.manifest_ = m
         return clf
 
     def __repr__(self) -> str:
-        state = "fitted" if self.heads_ else "not fitted"
+        state = "fitted" if self.fitted else "not fitted"
         return (f"SpeechEmotionClassifier(scheme={self.scheme!r}, "
-                f"features={'+'.join(self.features)!r}, C={self.C}, {state})")
+                f"features={'+'.join(self.feature_sets)!r}, C={self.C}, {state})")
+
+
+def _from_legacy(folder: Path, old: dict[str, Any]) -> Manifest:
+    """The manifest of a folder saved before `affectlab.json` (`affectlab_speech_model.json`)."""
+    if old.get("format") != LEGACY_FORMAT:
+        raise ManifestError(f"{folder / LEGACY_MANIFEST} is not an affectlab speech model "
+                            f"(format {old.get('format')!r})")
+    version = int(old.get("version", 0))
+    if version > FORMAT_VERSION:  # read_manifest says which version, and to upgrade
+        return Manifest(kind=KIND, format_version=version)
+    missing = [k for k in ("labels", "features", "feature_dim", "C", "heads",
+                           "min_speaker_utterances") if k not in old]
+    if missing:
+        raise ManifestError(f"{folder / LEGACY_MANIFEST} lacks {', '.join(missing)}")
+    metrics = dict(old.get("metrics") or {})
+    return Manifest(
+        kind=KIND, format_version=version, scheme=old.get("scheme"),
+        labels=list(old["labels"]), backbone="+".join(old["features"]),
+        training={k: metrics[k] for k in ("corpus", "n", "vad", "trained") if k in metrics},
+        metrics=metrics,
+        config={"features": list(old["features"]), "feature_dim": old["feature_dim"],
+                "C": old["C"], "min_speaker_utterances": old["min_speaker_utterances"],
+                "class_weight": old.get("class_weight"), "max_iter": 5000,
+                "heads": list(old["heads"]), "thresholds": {},
+                "weights_sha256": old.get("weights_sha256")},
+        files=[WEIGHTS], created=str(metrics.get("trained", "")))
 
 
 def default_model_dir(features: str | None = None) -> Path:
@@ -307,5 +365,5 @@ def _scheme_name(name: str) -> str:
     return get_scheme(name).name
 
 
-__all__ = ["SpeechEmotionClassifier", "default_model_dir", "parse_features",
-           "speaker_standardise"]
+__all__ = ["KIND", "LEGACY_MANIFEST", "MANIFEST", "WEIGHTS", "SpeechEmotionClassifier",
+           "default_model_dir", "parse_features", "speaker_standardise"]

@@ -32,6 +32,11 @@ for every source -> target pair and every intensity of a grid, the mean probabil
 target emotion over the edited source utterances; `IntensityCurve.monotonicity` checks that it
 rises. `feature_shifts` names the features each direction moves most, in standardised and in
 native units, grouped into pitch / loudness / rate / spectral / voice quality.
+
+A fitted editor saves as a folder: ``editor.safetensors`` (the centres and standardisation
+statistics) and the shared manifest ``affectlab.json`` (kind "speech.editor"); folders saved by
+older affectlab (``editor.json`` + ``editor.npz``) still load. The editor is a scikit-learn
+estimator (``sklearn.base.clone`` works).
 """
 
 from __future__ import annotations
@@ -45,18 +50,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
+from affectlab.core.errors import ManifestError, NotFittedError, UnknownNameError
+from affectlab.core.manifest import Manifest
 from affectlab.directions import Direction, class_means
-from affectlab.errors import UnknownNameError
 
-__all__ = ["FEATURE_GROUPS", "GRID", "KEY_FEATURES", "EmotionEditor", "IntensityCurve",
+__all__ = ["FEATURE_GROUPS", "GRID", "KEY_FEATURES", "KIND", "EmotionEditor", "IntensityCurve",
            "feature_group", "feature_shifts", "intensity_curve", "load_editor"]
 
 STANDARDISE = ("global", "speaker", "none")
 MEANS = ("class", "gmm")
 GMM_CENTRES = ("dominant", "mixture")
+KIND = "speech.editor"
+FORMAT_VERSION = 1
+EDITOR_WEIGHTS = "editor.safetensors"
+#: What older affectlab wrote (still read): a JSON description and a numpy archive.
 EDITOR_JSON = "editor.json"
 EDITOR_NPZ = "editor.npz"
+LEGACY_KIND = "affectlab.speech.EmotionEditor"
 #: The default intensity grid: 0, 0.1, ..., 1.
 GRID = tuple(round(k / 10, 1) for k in range(11))
 
@@ -111,7 +123,7 @@ def _scale(sd: np.ndarray) -> np.ndarray:
     return np.where(sd > 1e-12, sd, 1.0)
 
 
-class EmotionEditor:
+class EmotionEditor(BaseEstimator):
     """Emotion centres in an embedding space and the edits ``e + i * (mu_t - mu_s)`` between them.
 
     Hyper-parameters only here; `fit` learns ``classes_``, ``means_`` (class -> centre in the
@@ -209,7 +221,10 @@ class EmotionEditor:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "means_"):
-            raise RuntimeError("this EmotionEditor is not fitted yet: call fit(X, labels) first")
+            raise NotFittedError(self, "call fit(X, labels) or EmotionEditor.load(folder) first")
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "means_")
 
     def _emotion(self, name: Any) -> str:
         self._check_fitted()
@@ -267,7 +282,7 @@ class EmotionEditor:
     def embed(self, X: Any, speakers: Iterable[Hashable] | None = None) -> np.ndarray:
         """Native features (n, d) or (d,) -> the embedding space the directions live in."""
         if not hasattr(self, "n_features_in_"):
-            raise RuntimeError("this EmotionEditor is not fitted yet: call fit(X, labels) first")
+            self._check_fitted()
         x = np.asarray(X, dtype=np.float64)
         self._check_dim(x)
         X2 = np.atleast_2d(x)
@@ -329,27 +344,27 @@ class EmotionEditor:
     # -- persistence ----------------------------------------------------------------------------
     def set_params(self, **params: Any) -> EmotionEditor:
         """Change hyper-parameters (scikit-learn protocol); refit afterwards."""
-        valid = self.get_params()
-        for k, v in params.items():
+        valid = self.get_params(deep=False)
+        for k in params:
             if k not in valid:
                 raise UnknownNameError("parameter", k, valid, context="EmotionEditor")
-            setattr(self, k, v)
-        return self
+        return super().set_params(**params)
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Hyper-parameters (scikit-learn protocol), as given to `__init__`."""
-        del deep
-        return {"means": self.means, "standardise": self.standardise,
-                "n_components": self.n_components, "gmm_centre": self.gmm_centre,
-                "covariance_type": self.covariance_type, "reg_covar": self.reg_covar,
-                "space": self.space,
-                "feature_names": None if self.feature_names is None else list(self.feature_names),
-                "random_state": self.random_state}
+    def _json_params(self) -> dict[str, Any]:
+        """The hyper-parameters as JSON values (feature names as a list)."""
+        params = self.get_params(deep=False)
+        if params["feature_names"] is not None:
+            params["feature_names"] = [str(n) for n in params["feature_names"]]
+        return params
 
     def save(self, path: str | os.PathLike[str], *, meta: Mapping[str, Any] | None = None
              ) -> Path:
-        """Write ``editor.json`` (what it is, options, classes, speakers) and ``editor.npz``
-        (float64 arrays) into folder `path`; `EmotionEditor.load(path)` reloads it."""
+        """Write ``editor.safetensors`` (float64 arrays), then the manifest ``affectlab.json``
+        (options, classes, speakers, `meta`) into folder `path`; `EmotionEditor.load(path)`
+        reloads it."""
+        from affectlab.core.files import save_arrays
+        from affectlab.core.manifest import write_manifest
+
         self._check_fitted()
         speakers = list(self.speaker_stats_)
         arrays = {"means": np.stack([self.means_[c] for c in self.classes_]),
@@ -360,53 +375,74 @@ class EmotionEditor:
         for c, g in self.gmms_.items():
             arrays[f"gmm_weights/{c}"] = g["weights"]
             arrays[f"gmm_means/{c}"] = g["means"]
-        info = {"kind": "affectlab.speech.EmotionEditor", "format": 1,
-                "params": self.get_params(), "classes": self.classes_,
-                "embedding_space": self.embedding_space, "feature_names": self.feature_names_,
-                "speakers": speakers, "n_samples": self.n_samples_, "meta": dict(meta or {})}
-        text = json.dumps(info, indent=1, allow_nan=False)
+        manifest = Manifest(
+            kind=KIND, format_version=FORMAT_VERSION, labels=list(self.classes_),
+            backbone=self.space,
+            training={"n_samples": self.n_samples_, "speakers": speakers},
+            config={"params": self._json_params(), "embedding_space": self.embedding_space,
+                    "feature_names": list(self.feature_names_), "meta": dict(meta or {})},
+            files=[EDITOR_WEIGHTS])
+        json.dumps(manifest.to_dict(), allow_nan=False)  # fails before anything is written
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
-        tmp_npz = out / f".{EDITOR_NPZ}.tmp-{os.getpid()}.npz"
-        tmp_json = out / f".{EDITOR_JSON}.tmp-{os.getpid()}"
-        try:
-            np.savez(tmp_npz, **{k.replace("/", "__"): np.asarray(v, np.float64)
-                                 for k, v in arrays.items()})
-            tmp_json.write_text(text, encoding="utf-8")
-            os.replace(tmp_npz, out / EDITOR_NPZ)
-            os.replace(tmp_json, out / EDITOR_JSON)
-        finally:
-            tmp_npz.unlink(missing_ok=True)
-            tmp_json.unlink(missing_ok=True)
+        save_arrays(arrays, out / EDITOR_WEIGHTS, dtype=np.float64)
+        write_manifest(out, manifest)
         return out
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> EmotionEditor:
-        """Reload an editor written by `save` (one call)."""
+        """Reload an editor written by `save` (one call); older folders (``editor.json`` +
+        ``editor.npz``) load too."""
+        from affectlab.core.manifest import read_manifest
+
         folder = Path(path)
-        files = folder / EDITOR_JSON, folder / EDITOR_NPZ
-        missing = [str(f) for f in files if not f.is_file()]
-        if missing:
-            raise FileNotFoundError(f"no saved emotion editor at {folder} "
-                                    f"(missing {', '.join(missing)})")
-        info = json.loads(files[0].read_text(encoding="utf-8"))
-        if info.get("kind") != "affectlab.speech.EmotionEditor":
-            raise ValueError(f"{files[0]} holds {info.get('kind')!r}, not an EmotionEditor")
-        with np.load(files[1], allow_pickle=False) as npz:
-            arrays = {k.replace("__", "/"): npz[k] for k in npz.files}
-        ed = cls(**info["params"])
-        ed.classes_ = list(info["classes"])
-        ed.feature_names_ = list(info["feature_names"])
-        ed.n_samples_ = dict(info.get("n_samples", {}))
+        m = read_manifest(folder, KIND, max_version=FORMAT_VERSION, what="emotion editor",
+                          legacy={EDITOR_JSON: _from_legacy})
+        arrays = _read_arrays(folder / (m.files[0] if m.files else EDITOR_WEIGHTS))
+        config = m.config
+        ed = cls(**config["params"])
+        ed.classes_ = list(m.labels or [])
+        ed.feature_names_ = list(config["feature_names"])
+        ed.n_samples_ = dict(m.training.get("n_samples", {}))
         ed.mean_, ed.scale_ = arrays["mean"], arrays["scale"]
         ed.n_features_in_ = int(ed.mean_.shape[0])
         ed.means_ = {c: arrays["means"][k] for k, c in enumerate(ed.classes_)}
         ed.speaker_stats_ = {s: (arrays["speaker_mean"][k], arrays["speaker_scale"][k])
-                             for k, s in enumerate(info.get("speakers", []))}
+                             for k, s in enumerate(m.training.get("speakers", []))}
         ed.gmms_ = {c: {"weights": arrays[f"gmm_weights/{c}"], "means": arrays[f"gmm_means/{c}"]}
                     for c in ed.classes_ if f"gmm_weights/{c}" in arrays}
-        ed.meta_ = info.get("meta", {})
+        ed.meta_ = dict(config.get("meta", {}))
         return ed
+
+
+def _read_arrays(file: Path) -> dict[str, np.ndarray]:
+    """The editor's arrays from safetensors, or from the numpy archive older versions wrote."""
+    if file.suffix == ".npz":
+        with np.load(file, allow_pickle=False) as npz:
+            return {k.replace("__", "/"): npz[k] for k in npz.files}
+    from affectlab.core.files import load_arrays
+
+    return load_arrays(file)
+
+
+def _from_legacy(folder: Path, info: dict[str, Any]) -> Manifest:
+    """The manifest of an editor saved before `affectlab.json` (``editor.json`` + ``.npz``)."""
+    if info.get("kind") != LEGACY_KIND:
+        raise ManifestError(f"{folder / EDITOR_JSON} holds {info.get('kind')!r}, not an "
+                            "EmotionEditor")
+    version = int(info.get("format", 1))
+    if version > FORMAT_VERSION:  # read_manifest says which version, and to upgrade
+        return Manifest(kind=KIND, format_version=version)
+    missing = [k for k in ("params", "classes", "feature_names") if k not in info]
+    if missing:
+        raise ManifestError(f"{folder / EDITOR_JSON} lacks {', '.join(missing)}")
+    return Manifest(
+        kind=KIND, format_version=version, labels=list(info["classes"]),
+        backbone=info["params"].get("space"),
+        training={"n_samples": info.get("n_samples", {}), "speakers": info.get("speakers", [])},
+        config={"params": info["params"], "embedding_space": info.get("embedding_space"),
+                "feature_names": info["feature_names"], "meta": info.get("meta", {})},
+        files=[EDITOR_NPZ])
 
 
 load_editor = EmotionEditor.load

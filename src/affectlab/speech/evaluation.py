@@ -83,9 +83,9 @@ def loso_evaluate(X: np.ndarray, labels: Sequence[Any], speakers: Sequence[Any],
     grid = [float(C)] if np.isscalar(C) else [float(c) for c in C]
     pred = np.empty(len(y), dtype=object)
     chosen: dict[Any, float] = {}
-    from rich.progress import track
+    from affectlab.core.progress import track
 
-    for s in track(groups, description=f"LOSO ({head})", disable=not progress):
+    for s in track(groups, f"LOSO ({head})", show=progress):
         test = spk == s
         tr = np.flatnonzero(~test)
         c = grid[0] if len(grid) == 1 else _inner_choice(X[tr], [y[i] for i in tr], spk[tr],
@@ -132,35 +132,12 @@ def _label_order(scheme: str | None, y: list[str]) -> list[str]:
 
 
 def plot_confusion(result: LosoResult, path: str | os.PathLike[str], title: str = "") -> Path:
-    """Row-normalised confusion matrix (recall per class) with counts, saved as PNG."""
-    import matplotlib
+    """Row-normalised confusion matrix (recall per class) with counts, saved as PNG (the shared
+    `affectlab.core.plots.plot_confusion`, titled with UAR and WA by default)."""
+    from affectlab.core.plots import plot_confusion as _plot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    cm = result.confusion()
-    norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(6.2, 5.4))
-    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-    n = len(result.labels)
-    ax.set_xticks(range(n), result.labels, rotation=45, ha="right")
-    ax.set_yticks(range(n), result.labels)
-    for i in range(n):
-        for j in range(n):
-            ax.text(j, i, f"{norm[i, j]:.2f}\n({cm[i, j]})", ha="center", va="center",
-                    fontsize=7, color="white" if norm[i, j] > 0.6 else "black")
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title or f"LOSO UAR {result.uar:.3f}, WA {result.wa:.3f}")
-    fig.colorbar(im, ax=ax, fraction=0.046)
-    fig.tight_layout()
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=130)
-    plt.close(fig)
-    os.replace(tmp, out)
-    return out
+    return _plot(result.confusion(), result.labels, path,
+                 title=title or f"LOSO UAR {result.uar:.3f}, WA {result.wa:.3f}", normalize=True)
 
 
 __all__ = ["LosoResult", "loso_evaluate", "plot_confusion"]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from affectlab.errors import UnknownNameError
+from affectlab.core.errors import MissingBackendError, UnknownNameError
 from affectlab.speech.audio import SAMPLE_RATE, Audio, load_audio
 
 OPENSMILE_SETS = {"egemaps": "eGeMAPSv02", "compare": "ComParE_2016"}
@@ -38,10 +38,6 @@ N_MFCC = 20
 FRAME_RATE = SAMPLE_RATE / HOP  # 100 frames per second
 #: Bumped whenever a feature's computation changes, so stale caches are not reused.
 FEATURE_VERSION = 1
-
-
-class MissingBackendError(ImportError):
-    """A feature set needs a package that is not installed; the message says which extra."""
 
 
 @lru_cache(maxsize=4)
@@ -196,18 +192,18 @@ def extract_many(items: Iterable[Audio | str | os.PathLike[str]], kind: str = "e
     target = _cache_path(cache, items, kind, preprocess) if cache is not None else None
     if target is not None and target.exists():
         return np.load(target)
-    from rich.progress import track
+    from affectlab.core.progress import track
 
     rows = []
-    for item in track(items, description=f"{kind} features", disable=not progress):
+    for item in track(items, f"{kind} features", show=progress):
         a = item if isinstance(item, Audio) else load_audio(item)
         rows.append(extract(preprocess(a) if preprocess else a, kind))
     X = np.stack(rows) if rows else np.zeros((0, len(feature_names(kind))), np.float32)
     if target is not None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp.npy")
-        np.save(tmp, X)
-        os.replace(tmp, target)
+        from affectlab.core.files import atomic_path
+
+        with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, X)
     return X
 
 

@@ -14,8 +14,12 @@ Every tokenizer is an estimator with one API:
   token step, so the default ``stack=2`` gives 50 tokens/s;
 - ``decode(ids)`` -> frames (n_steps * stack, n_features) in the input's units;
 - ``bitrate`` = token rate x Σ log2(codebook size), in bits per second;
-- ``save(folder)`` writes ``tokenizer.json`` (what it is, its settings, what it was fit on) and
-  ``tokenizer.safetensors`` (standardisation and weights); ``load_tokenizer(folder)`` reloads it.
+- ``save(folder)`` writes ``tokenizer.safetensors`` (standardisation and weights), then the shared
+  manifest ``affectlab.json`` (kind "speech.tokenizer": what it is, its settings, what it was fit
+  on); ``load_tokenizer(folder)`` reloads it, and reads folders saved by older affectlab (with
+  ``tokenizer.json``) too.
+
+Tokenizers are scikit-learn estimators (``sklearn.base.clone`` works).
 
 `bag_of_tokens` turns token sequences into sparse count features (per-codebook unigrams plus
 hashed bigrams of the first codebook) for utterance-level classifiers.
@@ -23,8 +27,6 @@ hashed bigrams of the first codebook) for utterance-level classifiers.
 
 from __future__ import annotations
 
-import inspect
-import json
 import math
 import os
 import time
@@ -33,19 +35,21 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
-from affectlab.errors import UnknownNameError
+from affectlab.core.errors import ManifestError, NotFittedError, UnknownNameError
+from affectlab.core.manifest import MANIFEST, Manifest
 
-FORMAT = "affectlab.speech.tokens"
+KIND = "speech.tokenizer"
 FORMAT_VERSION = 1
-CONFIG = "tokenizer.json"
+#: The settings file: the shared manifest.
+CONFIG = MANIFEST
+#: What older affectlab wrote instead of `affectlab.json` (still read), and its format tag.
+LEGACY_CONFIG = "tokenizer.json"
+FORMAT = "affectlab.speech.tokens"
 WEIGHTS = "tokenizer.safetensors"
 #: Bigrams of the first codebook are hashed into this many columns by `bag_of_tokens`.
 BIGRAM_BUCKETS = 2 ** 16
-
-
-class NotFittedError(RuntimeError):
-    """A tokenizer was used before `fit` (or `load_tokenizer`)."""
 
 
 def _check_frames(frames: Any, n_features: int, stack: int, what: str = "frames") -> np.ndarray:
@@ -76,7 +80,7 @@ def _check_list(frames_list: Any) -> list:
     return items
 
 
-class AudioTokenizer:
+class AudioTokenizer(BaseEstimator):
     """Base class: standardise, stack `stack` frames per step, quantise; see the module doc."""
 
     kind: ClassVar[str] = ""
@@ -96,17 +100,10 @@ class AudioTokenizer:
 
     # --- settings ----------------------------------------------------------------------------
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor's arguments (JSON-friendly), as scikit-learn estimators expose them."""
-        names = [p for c in type(self).__mro__ if c is not object
-                 for p in inspect.signature(c.__init__).parameters if p != "self"]
-        out = {}
-        for n in dict.fromkeys(names):
-            if n in ("args", "kwargs"):
-                continue
-            v = getattr(self, n)
-            out[n] = list(v) if isinstance(v, tuple) else v
-        return out
+    def _json_params(self) -> dict[str, Any]:
+        """The constructor's arguments (`get_params`) with tuples as lists, for the manifest."""
+        return {k: list(v) if isinstance(v, tuple) else v
+                for k, v in self.get_params(deep=False).items()}
 
     def _validate_params(self) -> None:
         if int(self.n_features) < 1 or int(self.stack) < 1:
@@ -137,8 +134,10 @@ class AudioTokenizer:
 
     def _need_fit(self) -> None:
         if not self.fitted:
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call "
-                                 "fit(frames_list) or load_tokenizer(folder) first")
+            raise NotFittedError(self, "call fit(frames_list) or load_tokenizer(folder) first")
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return self.fitted
 
     # --- frames <-> standardised stacked steps -----------------------------------------------
 
@@ -215,23 +214,23 @@ class AudioTokenizer:
     # --- persistence --------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write `tokenizer.json` and `tokenizer.safetensors` into folder `path`."""
+        """Write `tokenizer.safetensors`, then the manifest `affectlab.json`, into folder `path`."""
         self._need_fit()
-        from safetensors.numpy import save_file
-
-        from affectlab import __version__
+        from affectlab.core.files import save_arrays
+        from affectlab.core.manifest import write_manifest
 
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
-        arrays = {"mean": self.mean_, "std": self.std_, **self._arrays()}
-        save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()},
-                  str(folder / WEIGHTS))
-        config = {"format": FORMAT, "version": FORMAT_VERSION, "tokenizer": self.kind,
-                  "params": self.get_params(), "codebook_sizes": list(self.codebook_sizes),
-                  "token_rate": self.token_rate, "bitrate": self.bitrate,
-                  "features": "logmel frames (affectlab.speech.features.frames)",
-                  "fit": getattr(self, "fit_info_", {}), "affectlab": __version__}
-        (folder / CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        save_arrays({"mean": self.mean_, "std": self.std_, **self._arrays()}, folder / WEIGHTS)
+        manifest = Manifest(
+            kind=KIND, format_version=FORMAT_VERSION,
+            backbone="logmel frames (affectlab.speech.features.frames)",
+            training=dict(getattr(self, "fit_info_", {})),
+            config={"tokenizer": self.kind, "params": self._json_params(),
+                    "codebook_sizes": list(self.codebook_sizes), "token_rate": self.token_rate,
+                    "bitrate": self.bitrate},
+            files=[WEIGHTS])
+        write_manifest(folder, manifest)
         return folder
 
     @classmethod
@@ -352,7 +351,7 @@ class QuantizerTokenizer(AudioTokenizer):
         self.quantizer = quantizer
         self.codebook_size = codebook_size
         self.n_codebooks = n_codebooks
-        self.levels = tuple(levels)
+        self.levels = levels
         self.latent_dim = latent_dim
         self.hidden = hidden
         self.epochs = epochs
@@ -395,7 +394,7 @@ class QuantizerTokenizer(AudioTokenizer):
 
         d_in, h = int(self.n_features) * int(self.stack), int(self.hidden)
         if self.quantizer == "fsq":
-            q: nn.Module = FiniteScalarQuantizer(self.levels)
+            q: nn.Module = FiniteScalarQuantizer(tuple(int(v) for v in self.levels))
         elif self.quantizer == "vq":
             q = VectorQuantizer(int(self.codebook_size), int(self.latent_dim),
                                 commitment=float(self.commitment), kmeans_init=True,
@@ -509,31 +508,48 @@ def make_tokenizer(name: str, **params: Any) -> AudioTokenizer:
 
 
 def load_tokenizer(path: str | os.PathLike[str]) -> AudioTokenizer:
-    """Reload a tokenizer saved with `save(folder)`, ready to encode and decode."""
+    """Reload a tokenizer saved with `save(folder)`, ready to encode and decode (folders saved
+    by older affectlab, with `tokenizer.json`, too)."""
+    from affectlab.core.files import load_arrays
+    from affectlab.core.manifest import read_manifest
+
     folder = Path(path)
-    cfg_path = folder / CONFIG
-    if not cfg_path.is_file():
-        raise FileNotFoundError(f"no {CONFIG} in {folder}: not a saved audio tokenizer")
-    config = json.loads(cfg_path.read_text(encoding="utf-8"))
-    if config.get("format") != FORMAT:
-        raise ValueError(f"{cfg_path} is not an affectlab audio tokenizer "
-                         f"(format {config.get('format')!r})")
-    if int(config.get("version", 0)) > FORMAT_VERSION:
-        raise ValueError(f"{cfg_path} has format version {config['version']}; this affectlab "
-                         f"reads up to {FORMAT_VERSION}")
+    manifest = read_manifest(folder, KIND, max_version=FORMAT_VERSION, what="audio tokenizer",
+                             legacy={LEGACY_CONFIG: _from_legacy})
+    config = manifest.config
     kind = config.get("tokenizer")
     if kind not in AudioTokenizer._registry:
         raise UnknownNameError("tokenizer kind", str(kind), AudioTokenizer._registry)
-    from safetensors.numpy import load_file
-
-    arrays = load_file(str(folder / WEIGHTS))
-    tok = AudioTokenizer._registry[kind](**config["params"])
+    arrays = load_arrays(folder / WEIGHTS)
+    # JSON has no tuples: sequences come back as the tuples the constructors default to
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in config["params"].items()}
+    tok = AudioTokenizer._registry[kind](**params)
     tok._validate_params()
     tok.mean_ = arrays["mean"].astype(np.float32)
     tok.std_ = arrays["std"].astype(np.float32)
     tok._restore(arrays)
-    tok.fit_info_ = config.get("fit", {})
+    tok.fit_info_ = dict(manifest.training)
     return tok
+
+
+def _from_legacy(folder: Path, config: dict[str, Any]) -> Manifest:
+    """The manifest of a tokenizer saved before `affectlab.json` (`tokenizer.json`)."""
+    if config.get("format") != FORMAT:
+        raise ManifestError(f"{folder / LEGACY_CONFIG} is not an affectlab audio tokenizer "
+                            f"(format {config.get('format')!r})")
+    version = int(config.get("version", 0))
+    if version > FORMAT_VERSION:  # read_manifest says which version, and to upgrade
+        return Manifest(kind=KIND, format_version=version)
+    missing = [k for k in ("tokenizer", "params") if k not in config]
+    if missing:
+        raise ManifestError(f"{folder / LEGACY_CONFIG} lacks {', '.join(missing)}")
+    return Manifest(
+        kind=KIND, format_version=version,
+        affectlab_version=str(config.get("affectlab", "")), backbone=config.get("features"),
+        training=dict(config.get("fit") or {}),
+        config={k: config[k] for k in ("tokenizer", "params", "codebook_sizes", "token_rate",
+                                       "bitrate") if k in config},
+        files=[WEIGHTS])
 
 
 def bag_of_tokens(ids_list: Sequence[np.ndarray], codebook_sizes: Sequence[int], *,
@@ -563,6 +579,7 @@ def bag_of_tokens(ids_list: Sequence[np.ndarray], codebook_sizes: Sequence[int],
     return sparse.csr_matrix((data, (rows_a, cols_a)), shape=(len(ids_list), width))
 
 
-__all__ = ["BIGRAM_BUCKETS", "CONFIG", "FORMAT", "QUANTIZERS", "WEIGHTS", "AudioTokenizer",
+__all__ = ["BIGRAM_BUCKETS", "CONFIG", "FORMAT", "KIND", "LEGACY_CONFIG", "QUANTIZERS",
+           "WEIGHTS", "AudioTokenizer",
            "KMeansTokenizer", "NotFittedError", "QuantizerTokenizer", "bag_of_tokens",
            "load_tokenizer", "make_tokenizer"]

@@ -64,7 +64,8 @@ def train_emodb(out: str | os.PathLike[str], *, features: str | Sequence[str] = 
         "trained": _dt.date.today().isoformat(),
         "loso": {h: {k: r[k] for k in ("uar", "wa", "recall")} for h, r in loso.items()},
     }
-    path = clf.save(out, metrics=summary)
+    path = clf.save(out, metrics=summary,
+                    training={k: summary[k] for k in ("corpus", "n", "vad", "trained")})
     _card(path, summary)
     return path, summary
 
@@ -94,9 +95,9 @@ def _card(path: Path, s: dict[str, Any]) -> None:
   spontaneous speech, other languages, noisy or telephone audio. Not for decisions about people.
 - **Licences**: EmoDB is free for research; {licence}.
 """
-    tmp = path / "MODEL_CARD.md.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path / "MODEL_CARD.md")
+    from affectlab.core.files import write_text
+
+    write_text(text, path / "MODEL_CARD.md")
 
 
 __all__ = ["corpus_features", "default_cache_dir", "train_emodb"]
