@@ -1,6 +1,9 @@
 """Train the shipped music models: static V/A, per-bar dual-scale V/A, emotion prototypes
 (VGMIDI labels) and the attribute-conditioned generator (unlabelled MIDI: music21 corpus + VGMIDI).
 
+Each part is saved as a model folder with its manifest (`static/`, `dynamic/`, `prototypes/`,
+`generator/`); training.json keeps the record of every part.
+
     python benchmarks/music_train.py [--out src/affectlab/music/default_model] [--steps 2500]
         [--only static,dynamic,prototypes,generator] [--music21-limit 300] [--music21-max N]
 
@@ -22,6 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from _machine import machine
 
+from affectlab.core.files import write_json
 from affectlab.datasets import corpus_dir
 from affectlab.music.corpus import vgmidi_phrases, vgmidi_sequences
 from affectlab.music.dynamic import DynamicConfig, DynamicMusicEmotion
@@ -55,18 +59,19 @@ def main() -> None:
     if "static" in parts or "prototypes" in parts:
         phrases = vgmidi_phrases()
         if "static" in parts:
-            StaticMusicEmotion().fit(phrases, phrases).save(out / "static.json")
             card["static"] = {"trained_on": f"VGMIDI, {len(phrases)} labelled phrases"}
+            StaticMusicEmotion().fit(phrases, phrases).save(out / "static",
+                                                            training=_record(card, "static"))
         if "prototypes" in parts:
             protos = EmotionPrototypes().fit(phrases)
-            protos.save(out / "prototypes.json")
             card["prototypes"] = {"sources": protos.sources}
+            protos.save(out / "prototypes", training=_record(card, "prototypes"))
     if "dynamic" in parts:
         seqs = vgmidi_sequences()
+        card["dynamic"] = {"trained_on": f"VGMIDI, {len(seqs)} pieces, mean annotator curves"}
         DynamicMusicEmotion(DynamicConfig(epochs=60)).fit(
             [s.features for s in seqs], [s.mean_curve for s in seqs], progress=True
-        ).save(out / "dynamic")
-        card["dynamic"] = {"trained_on": f"VGMIDI, {len(seqs)} pieces, mean annotator curves"}
+        ).save(out / "dynamic", training=_record(card, "dynamic"))
     if "generator" in parts:
         t0 = time.time()
         if args.cached_only:
@@ -83,18 +88,24 @@ def main() -> None:
                 + corpus_segments(vg, n_bars=args.bars, hop=args.bars // 2, progress=True))
         config = GeneratorConfig(steps=args.steps, max_len=640, segment_bars=args.bars)
         gen = MusicGenerator.train(segs, config, progress=True)
-        gen.save(out / "generator")
         card["generator"] = {"files": {"music21": len(files), "vgmidi": len(vg)},
                              "segments": len(segs), "bars_per_segment": args.bars,
                              "steps": args.steps, "seconds": round(time.time() - t0, 1),
                              "parameters": sum(p.numel() for p in gen.model.parameters())}
+        gen.save(out / "generator", training=_record(card, "generator"))
     command = card.pop("command")
     for part in parts:  # each part keeps the command that trained it
         card[part]["command"] = command
     old = json.loads((out / "training.json").read_text()) if (out / "training.json").exists() else {}
     old.pop("command", None)
-    (out / "training.json").write_text(json.dumps(old | card, indent=1))
+    write_json(old | card, out / "training.json", indent=1)
     print(json.dumps(card, indent=1))
+
+
+def _record(card: dict, part: str) -> dict:
+    """What a part's manifest says about its training (the same as training.json holds)."""
+    return {**card[part], "command": card["command"], "machine": card["machine"],
+            "record": "training.json"}
 
 
 if __name__ == "__main__":

@@ -86,3 +86,10 @@ def test_journal_resumes_only_under_the_same_settings(tmp_path):
         assert j.done == {}
     j.discard()
     assert not j.path.exists()
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    files.save_arrays({"a": np.zeros(2)}, tmp_path / "a.safetensors")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "a.safetensors").stat().st_mode & 0o777 == 0o666 & ~mask

@@ -30,8 +30,8 @@ def build(folder: Path) -> Path:
     frame = pd.DataFrame(rows)
     rng = np.random.default_rng(0)
     frame[list(ATTRIBUTES)] += rng.normal(scale=1e-3, size=(len(frame), len(ATTRIBUTES)))
-    StaticMusicEmotion().fit(frame, frame).save(folder / "static.json")
-    EmotionPrototypes().fit(frame).save(folder / "prototypes.json")
+    StaticMusicEmotion().fit(frame, frame).save(folder / "static")
+    EmotionPrototypes().fit(frame).save(folder / "prototypes")
     feats = [rng.normal(size=(8, len(ATTRIBUTES))) for _ in range(4)]
     DynamicMusicEmotion(DynamicConfig(epochs=1)).fit(
         feats, [np.zeros((8, 2)) for _ in feats]).save(folder / "dynamic")

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 from _midi_files import progression, scale, triads, write
 
+from affectlab.core.errors import NotFittedError
 from affectlab.music.attributes import (
     ATTRIBUTES,
     AttributeBuckets,
@@ -70,7 +71,8 @@ def test_buckets_percentiles_and_round_trip(tmp_path):
     ids = b.transform(frame)
     assert ids.shape == (30, len(ATTRIBUTES))
     assert np.bincount(ids[:, 0]).tolist() == [10, 10, 10]
-    b.save(tmp_path / "b.json")
-    assert AttributeBuckets.load(tmp_path / "b.json").edges == b.edges
-    with pytest.raises(RuntimeError, match="not fitted"):
+    b.save(tmp_path / "b")
+    assert (tmp_path / "b" / "affectlab.json").is_file()
+    assert AttributeBuckets.load(tmp_path / "b").edges == b.edges
+    with pytest.raises(NotFittedError, match="not fitted"):
         AttributeBuckets().bucket("tempo", 1.0)

@@ -24,7 +24,7 @@ def test_emotions_map_to_quadrants():
 
 
 def test_prototype_is_the_real_vector_nearest_the_centre(music_models):
-    protos = EmotionPrototypes.load(music_models / "prototypes.json")
+    protos = EmotionPrototypes.load(music_models / "prototypes")
     assert set(protos.vectors) == {"positive-high", "negative-high", "negative-low", "positive-low"}
     assert protos.sources["positive-high"].startswith("train")
 
@@ -38,6 +38,9 @@ def test_compose_and_analyze_round_trip(music_models, tmp_path):
     piece = write(tmp_path / "p.mid", progression(repeats=2))
     result = analyze_music(piece, model=str(music_models))
     assert result["quadrant"] in {"positive-high", "negative-high", "negative-low", "positive-low"}
+    assert result["source"] == str(piece) and result["modality"] == "music"
+    assert result["scheme"] == "russell4" and result["top"] == result["quadrant"]
+    assert result["labels"] == [result["top"]] and result["dominance"] is None
     assert len(result["per_bar"]) == result["bars"] == 8
     assert len(result["per_second"]) == 16
     with pytest.raises(ValueError, match="bars"):
@@ -48,17 +51,20 @@ def test_cli_analyze_music_json_and_bad_input(music_models, tmp_path):
     piece = write(tmp_path / "p.mid", progression(repeats=1))
     ok = runner.invoke(app, ["analyze-music", str(piece), "--json", "--model", str(music_models)])
     assert ok.exit_code == 0, ok.output
-    data = json.loads(ok.output)
-    assert {"valence", "arousal", "quadrant", "attributes", "per_bar", "per_second"} <= set(data)
+    [data] = json.loads(ok.output)
+    assert {"valence", "arousal", "quadrant", "attributes", "per_bar", "per_second", "source",
+            "status", "probs", "top"} <= set(data)
     bad = tmp_path / "bad.mid"
     bad.write_bytes(b"garbage")
     res = runner.invoke(app, ["analyze-music", str(bad), "--json", "--model", str(music_models)])
-    assert res.exit_code == 2 and "corrupt" in json.loads(res.output)["error"]
+    assert res.exit_code == 1, res.output  # the run finished; that file's status says why
+    [rec] = json.loads(res.output)
+    assert rec["status"] == "corrupt" and "MIDI" in rec["error"] and rec["probs"] == {}
 
 
 def test_cli_compose_and_attributes(music_models, tmp_path):
     out = tmp_path / "fear.mid"
-    args = ["compose", "--emotion", "fear", "--bars", "2", "--out", str(out), "--seed", "0",
+    args = ["compose", "--emotion", "fear", "--bars", "2", "-o", str(out), "--seed", "0",
             "--model", str(music_models), "--json", "-a", "note_density=2"]
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
@@ -71,6 +77,11 @@ def test_cli_compose_and_attributes(music_models, tmp_path):
     attrs = runner.invoke(app, ["music", "attributes", str(out), "--per", "bar", "--json"])
     if data["notes"]:
         assert attrs.exit_code == 0 and json.loads(attrs.output)["per"] == "bar"
+    longer = tmp_path / "fear2.mid"
+    for flag in ("--out", "--output"):  # -o, --out and --output are one option
+        res = runner.invoke(app, [*args[:5], flag, str(longer), *args[7:], "--overwrite"])
+        assert res.exit_code == 0, res.output
+        assert json.loads(res.output)["out"] == str(longer)
 
 
 @pytest.mark.skipif(not (DEFAULT_DIR / "generator").is_dir(), reason="no shipped music model")

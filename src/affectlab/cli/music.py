@@ -4,14 +4,25 @@ symbolic music."""
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from affectlab.cli._output import console, emit_json, fail
-from affectlab.errors import UnknownNameError
+from affectlab.cli._output import (
+    RECORD_OUTPUTS,
+    check_output,
+    console,
+    emit_json,
+    expand_inputs,
+    fail,
+    finish,
+    warn,
+)
+from affectlab.core.errors import AffectlabError, MissingBackendError
 
 app = typer.Typer(help="Symbolic music: attributes, emotion recognition and composition.",
                   no_args_is_help=True)
@@ -19,52 +30,112 @@ app = typer.Typer(help="Symbolic music: attributes, emotion recognition and comp
 _MODEL_HELP = "A music model folder (default: the shipped one)."
 _MISSING = ("the music extra is not installed: pip install 'affectlab[music]' "
             "(pretty_midi, music21)")
+#: What a library call may raise on purpose; the CLI prints it as one line and exits with 2.
+_LIBRARY_ERRORS = (AffectlabError, ValueError, OSError, RuntimeError, ImportError)
+MIDI_INPUTS = (".mid", ".midi", ".kar")
 
 
-def _music():
+def _music() -> Any:
     try:
         from affectlab import music
     except ModuleNotFoundError as err:
-        raise RuntimeError(f"{_MISSING} ({err})") from err
+        raise MissingBackendError(f"{_MISSING} ({err})") from err
     return music
 
 
+def _message(err: BaseException) -> str:
+    reason = getattr(err, "reason", None)
+    text = str(err) or type(err).__name__
+    return text + (f" [{reason}]" if reason and reason not in text else "")
+
+
 def analyze_music_command(
-    file: Annotated[Path, typer.Argument(help="A MIDI file (.mid/.midi).", show_default=False)],
+    paths: Annotated[list[str], typer.Argument(
+        help="MIDI files (.mid/.midi), folders (searched recursively) or glob patterns.",
+        show_default=False)],
+    scheme: Annotated[str | None, typer.Option(
+        "--scheme", "-s", help="Label scheme of probs/top: russell4 (the quadrants, default), "
+        "ekman6, plutchik8, ... (mapped through the ontology).")] = None,
     model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the records to .json, .jsonl, .csv or .parquet "
+        "(resumable: run the same command again after a kill).")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --output.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Valence, arousal and quadrant of a MIDI piece, per piece, per bar and per second."""
+    """Valence, arousal and quadrant of MIDI pieces, per piece, per bar and per second.
+
+    Exit codes: 0 all analysed, 1 some not (each record's status says why), 2 usage error."""
+    from affectlab.core.progress import set_quiet
+
+    if quiet:
+        set_quiet(True)
+    check_output(output, overwrite, RECORD_OUTPUTS, as_json=as_json)
+    try:
+        files = expand_inputs(paths, MIDI_INPUTS, "MIDI files")
+    except typer.BadParameter as err:
+        fail(str(err), as_json=as_json)
     try:
         music = _music()
-        result = music.analyze_music(file, str(model) if model else None)
-    except (RuntimeError, FileNotFoundError, ValueError) as err:
-        reason = getattr(err, "reason", None)
-        fail(f"{err}" + (f" [{reason}]" if reason else ""), as_json=as_json)
-    if as_json:
-        emit_json(result)
+        from affectlab.music.analyze import target_scheme
+
+        target = target_scheme(scheme)  # an unknown scheme fails before any work
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            records = music.analyze_music(files, target, model=model, output=output,
+                                          overwrite=overwrite, progress=not as_json)
+        for w in caught:
+            warn(str(w.message))
+    except _LIBRARY_ERRORS as err:
+        fail(_message(err), as_json=as_json)
+    finish(records, output=output, as_json=as_json, table=_show)
+
+
+def _show(records: Sequence[dict[str, Any]]) -> None:
+    """People's view: one file in detail (attributes, bars), several as a table."""
+    if len(records) == 1 and records[0]["status"] == "ok":
+        _detail(records[0])
         return
-    console.print(f"[bold]{file}[/]: {result['seconds']} s, {result['bars']} bars, "
-                  f"{result['notes']} notes, tempo {result['tempo']}"
-                  + (f"  flags: {', '.join(result['flags'])}" if result["flags"] else ""))
-    console.print(f"valence {result['valence']:+.2f}  arousal {result['arousal']:+.2f}  "
-                  f"quadrant [bold]{result['quadrant']}[/]")
+    table = Table()
+    for name in ("file", "status", "top", "p", "valence", "arousal", "flags"):
+        table.add_column(name, overflow="fold")  # names whole, even in a narrow terminal
+    for r in records:
+        p = r["probs"].get(r["top"]) if r["top"] else None
+        table.add_row(Path(str(r["source"])).name, r["status"], r["top"] or "-",
+                      _num(p, "{:.2f}"), _num(r["valence"]), _num(r["arousal"]),
+                      ", ".join(r.get("flags") or []))
+    console.print(table)
+
+
+def _detail(r: dict[str, Any]) -> None:
+    console.print(f"[bold]{r['source']}[/]: {r['seconds']:.1f} s, {r['bars']} bars, "
+                  f"{r['notes']} notes, tempo {r['tempo']:.1f}"
+                  + (f"  flags: {', '.join(r['flags'])}" if r["flags"] else ""), highlight=False)
+    probs = ", ".join(f"{k} {v:.2f}" for k, v in sorted(r["probs"].items(), key=lambda kv: -kv[1]))
+    console.print(f"valence {_num(r['valence'])}  arousal {_num(r['arousal'])}  quadrant "
+                  f"[bold]{r['quadrant']}[/]  ({r['scheme']}: {probs})", highlight=False)
     table = Table("attribute", "value")
-    for name, value in result["attributes"].items():
-        table.add_row(name, "-" if value is None else f"{value:.3g}")
+    for name, value in r["attributes"].items():
+        table.add_row(name, _num(value, "{:.3g}"))
     console.print(table)
     curve = Table("bar", "start s", "valence", "arousal")
-    for row in result["per_bar"]:
-        curve.add_row(str(row["bar"]), f"{row['start']:.1f}", f"{row['valence']:+.2f}",
-                      f"{row['arousal']:+.2f}")
+    for row in r["per_bar"]:
+        curve.add_row(str(row["bar"]), f"{row['start']:.1f}", _num(row["valence"]),
+                      _num(row["arousal"]))
     console.print(curve)
+
+
+def _num(value: Any, fmt: str = "{:+.2f}") -> str:
+    return "-" if value is None else fmt.format(value)
 
 
 def compose_command(
     emotion: Annotated[str, typer.Option("--emotion", "-e", help="An emotion (joy, fear, "
                                          "sadness, tenderness, ...), a quadrant "
                                          "(positive-high, ...) or Q1-Q4.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The MIDI file to write.")],
+    out: Annotated[Path, typer.Option("--out", "--output", "-o",
+                                      help="The MIDI file to write.")],
     bars: Annotated[int, typer.Option(min=1, max=256, help="Length in bars (4/4).")] = 16,
     seed: Annotated[int | None, typer.Option(help="Random seed (repeatable output).")] = None,
     temperature: Annotated[float, typer.Option(min=0.05, max=5.0)] = 1.0,
@@ -92,8 +163,8 @@ def compose_command(
         result: dict[str, Any] = _music().compose(
             emotion, bars, out, seed=seed, temperature=temperature, top_p=top_p,
             attributes=overrides, model=str(model) if model else None, candidates=candidates)
-    except (UnknownNameError, RuntimeError, FileNotFoundError, ValueError) as err:
-        fail(str(err), as_json=as_json)
+    except _LIBRARY_ERRORS as err:
+        fail(_message(err), as_json=as_json)
     result.pop("_notes", None)
     if as_json:
         emit_json(result)
@@ -114,8 +185,8 @@ def attributes_command(
     try:
         music = _music()
         score = music.load_midi(file)
-    except (RuntimeError, ValueError) as err:
-        fail(str(err), as_json=as_json)
+    except _LIBRARY_ERRORS as err:
+        fail(_message(err), as_json=as_json)
     if per == "piece":
         rows = [music.piece_attributes(score)]
     else:

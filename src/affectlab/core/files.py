@@ -16,6 +16,15 @@ TMP_MARK = ".tmp-"
 STALE_SECONDS = 3600.0
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()  # what a plain open() would give (some writers use 0600)
+
+
 def temporary_path(out: str | os.PathLike[str]) -> Path:
     """A hidden temporary name beside `out` (its parent folder is made), unique to this process."""
     target = Path(out)
@@ -30,6 +39,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = temporary_path(out)
     try:
         yield tmp
+        if tmp.is_file():
+            os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

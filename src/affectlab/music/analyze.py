@@ -1,46 +1,234 @@
 """`analyze_music`: a MIDI file's emotion per piece, per bar and per second, with its attributes,
-and `compose`: a MIDI file for an emotion."""
+as the shared result record; and `compose`: a MIDI file for an emotion.
+
+The record (`affectlab.core.records`) holds `source, modality ("music"), status, error, scheme,
+probs, labels, top, valence, arousal, dominance` (None: no dominance for music), then `seconds,
+bars, notes, tempo, flags, quadrant, attributes, per_bar, per_second`. `probs` are over the
+Russell quadrants (the ontology's "russell4" scheme) from the static model: P(valence > 0) and
+P(arousal > 0) taken as independent, so `top` is the quadrant of the (valence, arousal) point;
+another `scheme` carries them through the ontology (`affectlab.ontology.map_proba`).
+"""
 
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from affectlab.core.records import make_record
 from affectlab.music.attributes import ATTRIBUTES, bar_attributes, piece_attributes
-from affectlab.music.midi import Score, load_midi, to_pretty_midi, write_midi
+from affectlab.music.midi import (
+    MIDI_SUFFIXES,
+    MusicError,
+    Score,
+    load_midi,
+    to_pretty_midi,
+    write_midi,
+)
+from affectlab.music.static import QUADRANTS, SCHEME, quadrant_probs
+
+MODALITY = "music"
+#: The music fields of a record, after the common ones.
+EXTRA_FIELDS = ("seconds", "bars", "notes", "tempo", "flags", "quadrant", "attributes", "per_bar",
+                "per_second")
+#: Settings of a resumable run that its journal must match (with the scheme and the model).
+_JOURNAL_FORMAT = 1
+
+Paths = str | os.PathLike[str] | bytes | Iterable[str | os.PathLike[str]]
 
 
-def _clean(value: float) -> float | None:
-    return None if value is None or not np.isfinite(value) else round(float(value), 4)
+def target_scheme(scheme: str | None) -> str:
+    """The scheme results are given in: `scheme` resolved by the ontology (aliases, case), or
+    "russell4" (the quadrants) when None; an unknown name raises `UnknownNameError`."""
+    if scheme is None:
+        return SCHEME
+    from affectlab.ontology import get_scheme
+
+    return get_scheme(scheme).name
 
 
-def analyze_score(score: Score, model: str | None = None) -> dict[str, Any]:
-    """Per-piece V/A and quadrant (static model), per-bar and per-second V/A (dynamic model)."""
+def scheme_probs(quadrant_p: np.ndarray, scheme: str) -> tuple[dict[str, float], str | None]:
+    """({label: p}, top) in `scheme` from probabilities over `QUADRANTS`. Mass the ontology
+    cannot carry into `scheme` is left out (the probabilities then sum to less than 1); `top`
+    is None when nothing could be carried."""
+    vec = np.asarray(quadrant_p, dtype=np.float64)
+    if scheme == SCHEME:
+        labels, values = list(QUADRANTS), vec
+    else:
+        from affectlab.ontology import map_proba
+
+        mapped = map_proba(vec, SCHEME, scheme, combine="sum")
+        labels, values = list(mapped.labels), np.asarray(mapped.probs, dtype=np.float64)
+    probs = {k: float(v) for k, v in zip(labels, values, strict=True)}
+    top = labels[int(np.argmax(values))] if len(values) and float(values.max()) > 0 else None
+    return probs, top
+
+
+def analyze_score(score: Score, model: str | os.PathLike[str] | None = None,
+                  scheme: str | None = None) -> dict[str, Any]:
+    """One record for a checked score: piece V/A, quadrant and `probs` (static model), per-bar
+    and per-second V/A (dynamic model), attributes."""
     from affectlab.music.models import load_dynamic, load_static
 
+    target = target_scheme(scheme)
     attrs = piece_attributes(score)
     piece = load_static(model).decision(attrs).iloc[0]
+    probs, top = scheme_probs(quadrant_probs(piece.valence, piece.arousal)[0], target)
     bars = bar_attributes(score)
     curve = load_dynamic(model).predict(bars[list(ATTRIBUTES)].to_numpy(np.float64))
-    per_bar = [{"bar": i, "start": round(float(s), 3), "end": round(float(e), 3),
-                "valence": _clean(v), "arousal": _clean(a)}
+    per_bar = [{"bar": i, "start": float(s), "end": float(e), "valence": float(v),
+                "arousal": float(a)}
                for i, (s, e, (v, a)) in enumerate(zip(bars.start, bars.end, curve, strict=True))]
     starts = bars.start.to_numpy()
     per_second = []
     for sec in range(int(np.ceil(score.seconds))):
         i = max(int(np.searchsorted(starts, sec + 0.5, side="right")) - 1, 0)
-        per_second.append({"second": sec, "valence": _clean(curve[i][0]),
-                           "arousal": _clean(curve[i][1])})
-    return {
-        "file": score.source, "seconds": round(score.seconds, 3), "bars": score.n_bars,
-        "notes": len(score.notes), "tempo": round(score.tempo, 2), "flags": list(score.flags),
-        "valence": _clean(piece.valence), "arousal": _clean(piece.arousal),
-        "quadrant": piece.quadrant, "attributes": {k: _clean(v) for k, v in attrs.items()},
-        "per_bar": per_bar, "per_second": per_second,
-    }
+        per_second.append({"second": sec, "valence": float(curve[i][0]),
+                           "arousal": float(curve[i][1])})
+    return make_record(
+        score.source, MODALITY, scheme=target, probs=probs, labels=[top] if top else [],
+        top=top, valence=float(piece.valence), arousal=float(piece.arousal), dominance=None,
+        seconds=score.seconds, bars=score.n_bars, notes=len(score.notes), tempo=score.tempo,
+        flags=list(score.flags), quadrant=piece.quadrant, attributes=attrs, per_bar=per_bar,
+        per_second=per_second)
+
+
+def failed_music_record(source: Any, status: str, error: str, scheme: str) -> dict[str, Any]:
+    """The record of a file that could not be analysed (music fields null)."""
+    from affectlab.core.records import failed_record
+
+    return failed_record(source, MODALITY, status, error, scheme=scheme,
+                         **dict.fromkeys(EXTRA_FIELDS))
+
+
+def midi_inputs(items: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files named and every MIDI file (.mid, .midi, .kar) under a folder, recursively and
+    sorted, in the order given, without repeats; a path that does not exist is kept (its record
+    says "missing"); a folder without MIDI files raises `InputError`."""
+    from affectlab.core.errors import InputError
+
+    if isinstance(items, str | os.PathLike):
+        items = [items]
+    out: dict[Path, None] = {}
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(f for f in path.rglob("*") if f.is_file() and not
+                           f.name.startswith(".") and f.suffix.lower() in MIDI_SUFFIXES)
+            if not found:
+                raise InputError(f"no MIDI file ({', '.join(MIDI_SUFFIXES)}) under {path}",
+                                 "no-files")
+            out.update(dict.fromkeys(found))
+        else:
+            out[path] = None
+    return list(out)
+
+
+def analyze_music(paths_or_path: Paths, scheme: str | None = None, *,
+                  model: str | os.PathLike[str] | None = None,
+                  output: str | os.PathLike[str] | None = None, overwrite: bool = False,
+                  progress: bool = False) -> dict[str, Any] | list[dict[str, Any]]:
+    """Analyse MIDI: one file (a path or bytes) gives one record and raises `MusicError` when it
+    cannot be read; a folder or a list gives a list of records, one per file, in which an
+    unreadable file is a record whose `status` says why (`MusicError.reason`), never an error.
+
+    `scheme`: any ontology scheme for `probs`/`labels`/`top` (default "russell4", the quadrants).
+    `model`: a music model folder (default: the shipped one). `output` (.json, .jsonl, .csv,
+    .parquet) receives the records atomically; a batch writing it is resumable: a killed run
+    called again skips the files already done (journal `<output>.partial.jsonl`). An existing
+    `output` is replaced only with `overwrite`.
+    """
+    model, scheme = _old_positional_model(model, scheme)
+    target = target_scheme(scheme)
+    if _single(paths_or_path):
+        record = analyze_score(load_midi(paths_or_path), model, target)  # type: ignore[arg-type]
+        if output is not None:
+            from affectlab.core.tables import write_records
+
+            write_records([record], output, overwrite=overwrite)
+        return record
+    files = midi_inputs(paths_or_path)  # type: ignore[arg-type]
+    return _analyze_files(files, target, model, output, overwrite, progress)
+
+
+def _single(item: Any) -> bool:
+    if isinstance(item, bytes | bytearray):
+        return True
+    return isinstance(item, str | os.PathLike) and not Path(item).is_dir()
+
+
+def _old_positional_model(model: Any, scheme: Any) -> tuple[Any, Any]:
+    """`analyze_music(path, "model/folder")` (the old signature's second argument was the
+    model): still read as a model folder, with a warning."""
+    if model is None and scheme is not None and Path(str(scheme)).is_dir():
+        from affectlab.core.errors import UnknownNameError
+
+        try:
+            target_scheme(str(scheme))
+        except UnknownNameError:
+            warnings.warn("analyze_music's second argument is now the scheme: pass the model "
+                          "folder as model=...", DeprecationWarning, stacklevel=3)
+            return scheme, None
+    return model, scheme
+
+
+def _analyze_files(files: Sequence[Path], target: str, model: Any, output: Any,
+                   overwrite: bool, progress: bool) -> list[dict[str, Any]]:
+    from affectlab.music.models import load_dynamic, load_static, model_dir
+
+    load_static(model)  # a missing or bad model fails before any work
+    load_dynamic(model)
+    if output is None:
+        return _run(files, target, model, progress, None)
+    from affectlab.core.errors import OutputExistsError
+    from affectlab.core.journal import Journal
+    from affectlab.core.tables import RECORD_FORMATS, file_format, output_lock, write_records
+
+    out = Path(output)
+    file_format(out, RECORD_FORMATS)
+    if out.exists() and not overwrite:
+        raise OutputExistsError(f"{out} already exists: pass overwrite=True (--overwrite) to "
+                                "replace it")
+    header = {"task": "affectlab.music.analyze_music", "format": _JOURNAL_FORMAT,
+              "scheme": target, "model": str(model_dir(model).resolve())}
+    with output_lock(out):
+        with Journal(out, header) as journal:
+            records = _run(files, target, model, progress, journal)
+        write_records(records, out, overwrite=True)
+        journal.discard()
+    return records
+
+
+def _run(files: Sequence[Path], target: str, model: Any, progress: bool,
+         journal: Any) -> list[dict[str, Any]]:
+    from affectlab.core.journal import file_key
+    from affectlab.core.progress import track
+
+    records = []
+    for path in track(files, "analysing MIDI", show=progress):
+        key = file_key(path) if journal is not None else None
+        if key is not None and key in journal.done:
+            records.append({**journal.done[key], "source": str(path)})
+            continue
+        record = _analyze_path(path, target, model)
+        if journal is not None and record["status"] != "error":
+            journal.add(key, record)
+        records.append(record)
+    return records
+
+
+def _analyze_path(path: Path, target: str, model: Any) -> dict[str, Any]:
+    """One file's record; what goes wrong with this file is its status, never an exception."""
+    try:
+        return analyze_score(load_midi(path), model, target)
+    except MusicError as err:
+        return failed_music_record(path, err.reason, str(err), target)
+    except Exception as err:  # noqa: BLE001 - one odd file must not stop a batch
+        return failed_music_record(path, "error", f"{type(err).__name__}: {err}", target)
 
 
 def _bucket_hits(notes: np.ndarray, tempo: float, control: np.ndarray, buckets: Any) -> int:
@@ -49,11 +237,6 @@ def _bucket_hits(notes: np.ndarray, tempo: float, control: np.ndarray, buckets: 
         return -1
     score = Score(notes=notes, downbeats=np.zeros(1), tempo=tempo)
     return int((buckets.transform(piece_attributes(score)) == np.asarray(control)).sum())
-
-
-def analyze_music(path: str | os.PathLike[str] | bytes, model: str | None = None) -> dict[str, Any]:
-    """Analyse one MIDI file (raises `MusicError` on unreadable input)."""
-    return analyze_score(load_midi(path), model)
 
 
 def compose(emotion: str, bars: int = 16, out: str | os.PathLike[str] | None = None, *,
@@ -76,7 +259,7 @@ def compose(emotion: str, bars: int = 16, out: str | os.PathLike[str] | None = N
     control = load_prototypes(model).buckets(quadrant, gen.buckets)
     for name, bucket in (attributes or {}).items():
         if name not in ATTRIBUTES:
-            from affectlab.errors import UnknownNameError
+            from affectlab.core.errors import UnknownNameError
 
             raise UnknownNameError("attribute", name, ATTRIBUTES)
         if not 0 <= int(bucket) < gen.buckets.n_buckets:

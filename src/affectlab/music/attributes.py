@@ -10,15 +10,15 @@ so a generator can be asked for "high note density, minor mode".
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
-from affectlab.files import write_json
+from affectlab.core.errors import NotFittedError
 from affectlab.music.midi import Score
 
 #: Attribute names, in the column order every model of this package uses.
@@ -138,29 +138,41 @@ def second_attributes(score: Score, hop: float = 1.0) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["start", "end", *ATTRIBUTES])
 
 
-@dataclass
-class AttributeBuckets:
-    """Percentile buckets per attribute (0 = lowest); edges fitted on a corpus of attribute rows."""
+class AttributeBuckets(BaseEstimator):
+    """Percentile buckets per attribute (0 = lowest); edges fitted on a corpus of attribute rows.
 
-    n_buckets: int = 3
-    edges: dict[str, list[float]] | None = None
+    `n_buckets` is the number of classes per attribute; the fitted state is `edges_` (per
+    attribute, the `n_buckets - 1` percentile edges).
+    """
 
-    def fit(self, frame: pd.DataFrame) -> AttributeBuckets:
+    KIND = "music.buckets"
+
+    def __init__(self, n_buckets: int = 3) -> None:
+        self.n_buckets = n_buckets
+
+    @property
+    def edges(self) -> dict[str, list[float]] | None:
+        """The fitted edges (`edges_`; None before `fit` or `load`)."""
+        return getattr(self, "edges_", None)
+
+    def fit(self, frame: pd.DataFrame, y: Any = None) -> AttributeBuckets:
+        """Edges at the corpus percentiles of each attribute column of `frame`."""
         if self.n_buckets < 2:
             raise ValueError(f"n_buckets must be at least 2, got {self.n_buckets}")
         qs = np.linspace(0, 100, self.n_buckets + 1)[1:-1]
-        self.edges = {}
+        edges = {}
         for name in ATTRIBUTES:
             values = pd.to_numeric(frame[name], errors="coerce").dropna().to_numpy()
             if len(values) == 0:
                 raise ValueError(f"attribute {name!r} has no values to fit buckets on")
-            self.edges[name] = np.percentile(values, qs).tolist()
+            edges[name] = np.percentile(values, qs).tolist()
+        self.edges_ = edges
         return self
 
     def _check(self) -> dict[str, list[float]]:
         if self.edges is None:
-            raise RuntimeError("AttributeBuckets is not fitted: call fit() or load() first")
-        return self.edges
+            raise NotFittedError(self)
+        return self.edges_
 
     def bucket(self, name: str, value: float) -> int:
         """The bucket of one value (NaN goes to the middle bucket)."""
@@ -177,17 +189,52 @@ class AttributeBuckets:
                          for r in rows.to_dict("records")], dtype=np.int64).reshape(-1, len(ATTRIBUTES))
 
     def to_dict(self) -> dict:
+        """The fitted buckets as plain JSON (what a generator's manifest embeds)."""
         return {"n_buckets": self.n_buckets, "attributes": list(ATTRIBUTES), "edges": self._check()}
 
     @classmethod
     def from_dict(cls, data: dict) -> AttributeBuckets:
+        """Buckets from `to_dict`'s output (checked against this attribute set)."""
         if list(data.get("attributes", [])) != list(ATTRIBUTES):
-            raise ValueError("bucket file was fitted on a different attribute set")
-        return cls(n_buckets=int(data["n_buckets"]), edges={k: list(v) for k, v in data["edges"].items()})
+            from affectlab.core.errors import ManifestError
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        write_json(self.to_dict(), path)
+            raise ManifestError("bucket file was fitted on a different attribute set")
+        out = cls(n_buckets=int(data["n_buckets"]))
+        out.edges_ = {k: list(v) for k, v in data["edges"].items()}
+        return out
+
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Write the model folder: `affectlab.json` of kind "music.buckets" (edges in its
+        config)."""
+        from affectlab.core.manifest import Manifest, write_manifest
+        from affectlab.music.saved import FORMAT_VERSION, prepare_folder
+
+        config = self.to_dict()
+        out = prepare_folder(folder, "attribute buckets")
+        write_manifest(out, Manifest(kind=self.KIND, format_version=FORMAT_VERSION,
+                                     config=config))
+        return out
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> AttributeBuckets:
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        """Saved buckets: their folder, or (older affectlab) the JSON file `save` wrote."""
+        from affectlab.music.saved import read_music_model
+
+        _, manifest = read_music_model(
+            path, cls.KIND, "set of attribute buckets",
+            convert=_bucket_config, untyped=True)
+        try:
+            return cls.from_dict(manifest.config)
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            from affectlab.core.errors import ManifestError
+
+            raise ManifestError(f"{path} is not a saved set of attribute buckets "
+                                f"({type(err).__name__}: {err})") from err
+
+
+def _bucket_config(old: dict[str, Any]) -> dict[str, Any]:
+    """The config of a bucket file older affectlab wrote (it is `to_dict`'s output)."""
+    missing = [k for k in ("n_buckets", "edges") if k not in old]
+    if missing:
+        raise KeyError(f"no {', '.join(missing)}")
+    return {k: old.get(k) for k in ("n_buckets", "attributes", "edges")}

@@ -9,22 +9,26 @@ only, the ablations the dual model is compared against.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 from torch import Tensor, nn
 
-from affectlab.files import save_tensors, write_json
+from affectlab.core.errors import NotFittedError
+from affectlab.core.progress import track
 from affectlab.metrics.continuous import pearson, rmse
 from affectlab.music.attributes import ATTRIBUTES
 
 SCALES = ("dual", "local", "global")
+KIND = "music.dynamic"
+WEIGHTS = "weights.safetensors"
 
 
 @dataclass
@@ -63,8 +67,9 @@ class BarScaler:
         return self
 
     def transform(self, rows: np.ndarray) -> np.ndarray:
+        """Standardised, clipped rows with NaN as 0, plus the `silent` column."""
         if self.mean is None or self.scale is None:
-            raise RuntimeError("BarScaler is not fitted")
+            raise NotFittedError(self)
         z = (rows - self.mean) / self.scale
         silent = (np.nan_to_num(rows[:, [0]], nan=0.0) <= 0).astype(np.float64)  # no onsets
         return np.concatenate([np.nan_to_num(np.clip(z, -5, 5), nan=0.0), silent], axis=1)
@@ -138,49 +143,63 @@ def masked_mse(pred: Tensor, target: Tensor, pad: Tensor) -> Tensor:
     return (((pred - target) ** 2) * keep).sum() / (keep.sum() * pred.shape[-1])
 
 
-@dataclass
-class DynamicMusicEmotion:
-    """Per-bar valence/arousal estimator: fit on (attribute rows, curve) pairs, predict curves."""
+class DynamicMusicEmotion(BaseEstimator):
+    """Per-bar valence/arousal estimator: fit on (attribute rows, curve) pairs, predict curves.
 
-    config: DynamicConfig = field(default_factory=DynamicConfig)
-    scaler: BarScaler | None = None
-    model: DualScaleRegressor | None = None
+    `config` (a `DynamicConfig`; None: the defaults) holds every hyper-parameter; the fitted
+    state is `scaler_` and `model_` (also readable as `scaler` and `model`).
+    """
+
+    def __init__(self, config: DynamicConfig | None = None) -> None:
+        self.config = config
+
+    @property
+    def settings(self) -> DynamicConfig:
+        """The configuration in use (`config`, or the defaults when it is None)."""
+        return self.config if self.config is not None else DynamicConfig()
+
+    @property
+    def scaler(self) -> BarScaler | None:
+        """The fitted input scaler (`scaler_`; None before `fit` or `load`)."""
+        return getattr(self, "scaler_", None)
+
+    @property
+    def model(self) -> DualScaleRegressor | None:
+        """The fitted network (`model_`; None before `fit` or `load`)."""
+        return getattr(self, "model_", None)
 
     def fit(self, features: Sequence[np.ndarray], curves: Sequence[np.ndarray],
             progress: bool = False) -> DynamicMusicEmotion:
         """`features[i]` is (bars, n_attributes), `curves[i]` (bars, 2) valence/arousal."""
         if len(features) != len(curves) or not features:
             raise ValueError("need as many curves as feature sequences, and at least one")
-        c = self.config
+        c = self.settings
         torch.manual_seed(c.seed)
         rng = np.random.default_rng(c.seed)
-        self.scaler = BarScaler().fit(np.concatenate(features))
-        xs = [self.scaler.transform(f) for f in features]
-        self.model = DualScaleRegressor(self.scaler.n_out, c)
-        opt = torch.optim.AdamW(self.model.parameters(), lr=c.lr, weight_decay=c.weight_decay)
-        epochs = range(c.epochs)
-        if progress:
-            from tqdm import tqdm
-
-            epochs = tqdm(epochs, desc=f"dynamic ({c.scales})", leave=False)
-        self.model.train()
-        for _ in epochs:
+        scaler = BarScaler().fit(np.concatenate(features))
+        xs = [scaler.transform(f) for f in features]
+        model = DualScaleRegressor(scaler.n_out, c)
+        opt = torch.optim.AdamW(model.parameters(), lr=c.lr, weight_decay=c.weight_decay)
+        model.train()
+        for _ in track(range(c.epochs), f"dynamic ({c.scales})", show=progress):
             order = rng.permutation(len(xs))
             for start in range(0, len(order), c.batch_size):
                 idx = order[start: start + c.batch_size]
                 x, pad = pad_batch([xs[i] for i in idx])
                 y, _ = pad_batch([curves[i] for i in idx])
-                loss = masked_mse(self.model(x, pad), y, pad)
+                loss = masked_mse(model(x, pad), y, pad)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-        self.model.eval()
+        model.eval()
+        self.scaler_, self.model_ = scaler, model
         return self
 
     def transform_features(self, features: np.ndarray) -> np.ndarray:
+        """One piece's attribute rows as the network reads them (scaled, with `silent`)."""
         if self.scaler is None or self.model is None:
-            raise RuntimeError("DynamicMusicEmotion is not fitted: call fit() or load() first")
-        return self.scaler.transform(features)
+            raise NotFittedError(self)
+        return self.scaler_.transform(features)
 
     def predict(self, features: np.ndarray | Sequence[np.ndarray]) -> np.ndarray | list[np.ndarray]:
         """(bars, 2) valence/arousal per bar for one sequence, or a list for several."""
@@ -189,7 +208,7 @@ class DynamicMusicEmotion:
         xs = [self.transform_features(f) for f in seqs]
         with torch.no_grad():
             x, pad = pad_batch(xs)
-            y = self.model(x, pad).numpy()  # type: ignore[misc]
+            y = self.model_(x, pad).numpy()
         out = [y[i, : len(s)] for i, s in enumerate(xs)]
         return out[0] if single else out
 
@@ -197,31 +216,47 @@ class DynamicMusicEmotion:
         """RMSE and Pearson r per dimension over all bars pooled."""
         return curve_scores(self.predict(list(features)), curves)  # type: ignore[arg-type]
 
-    def save(self, folder: str | os.PathLike[str]) -> Path:
+    def save(self, folder: str | os.PathLike[str], *,
+             training: dict[str, Any] | None = None) -> Path:
+        """Write the model folder: `weights.safetensors`, then `affectlab.json` (kind
+        "music.dynamic": the configuration and the input scaler)."""
+        from affectlab.core.files import save_tensors
+        from affectlab.core.manifest import Manifest, write_manifest
+        from affectlab.music.saved import FORMAT_VERSION, prepare_folder
+
         if self.model is None or self.scaler is None:
-            raise RuntimeError("nothing to save: the model is not fitted")
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
-        meta = {"kind": "affectlab.music.dynamic", "attributes": list(ATTRIBUTES),
-                "config": asdict(self.config), "mean": self.scaler.mean.tolist(),
-                "scale": self.scaler.scale.tolist()}
-        save_tensors(self.model.state_dict(), out / "weights.safetensors")
-        write_json(meta, out / "config.json")
+            raise NotFittedError(self, "nothing to save: call fit() first")
+        out = prepare_folder(folder, "dynamic music emotion model")
+        save_tensors(self.model_.state_dict(), out / WEIGHTS)
+        write_manifest(out, Manifest(
+            kind=KIND, format_version=FORMAT_VERSION, training=dict(training or {}),
+            config={"attributes": list(ATTRIBUTES), "outputs": ["valence", "arousal"],
+                    "model": asdict(self.settings),
+                    "scaler": {"mean": self.scaler_.mean.tolist(),
+                               "scale": self.scaler_.scale.tolist()}},
+            files=[WEIGHTS]))
         return out
 
     @classmethod
     def load(cls, folder: str | os.PathLike[str]) -> DynamicMusicEmotion:
+        """A saved model folder (also one older affectlab wrote, with `config.json`)."""
         from safetensors.torch import load_file
 
-        path = Path(folder)
-        meta = json.loads((path / "config.json").read_text())
-        if meta.get("kind") != "affectlab.music.dynamic" or meta["attributes"] != list(ATTRIBUTES):
-            raise ValueError(f"{folder}: not a dynamic music emotion model for this attribute set")
-        est = cls(config=DynamicConfig(**meta["config"]),
-                  scaler=BarScaler(np.asarray(meta["mean"]), np.asarray(meta["scale"])))
-        est.model = DualScaleRegressor(est.scaler.n_out, est.config)  # type: ignore[union-attr]
-        est.model.load_state_dict(load_file(str(path / "weights.safetensors")))
-        est.model.eval()
+        from affectlab.music.saved import read_music_model
+
+        path, manifest = read_music_model(
+            folder, KIND, "dynamic music emotion model", legacy_name="config.json",
+            legacy_files=(WEIGHTS,), convert=lambda old: {
+                "attributes": old["attributes"], "model": old["config"],
+                "scaler": {"mean": old["mean"], "scale": old["scale"]}})
+        config = manifest.config
+        est = cls(config=DynamicConfig(**config["model"]))
+        scaler = BarScaler(np.asarray(config["scaler"]["mean"]),
+                           np.asarray(config["scaler"]["scale"]))
+        model = DualScaleRegressor(scaler.n_out, est.settings)
+        model.load_state_dict(load_file(str(path / WEIGHTS)))
+        model.eval()
+        est.scaler_, est.model_ = scaler, model
         return est
 
 

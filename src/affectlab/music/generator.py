@@ -9,21 +9,23 @@ of bars, so every output is well-formed; tempo and loudness come from their requ
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
-from affectlab.files import save_tensors, write_json
+from affectlab.core.progress import progress_bar
 from affectlab.music.attributes import ATTRIBUTES, AttributeBuckets
 from affectlab.music.tokens import POSITIONS, Vocabulary, decode, encode
 from affectlab.music.unlabelled import Segment
 
+KIND = "music.generator"
+WEIGHTS = "model.safetensors"
 _TEMPO = ATTRIBUTES.index("tempo")
 _VELOCITY = ATTRIBUTES.index("velocity")
 
@@ -164,40 +166,38 @@ class MusicGenerator:
         sched = torch.optim.lr_scheduler.LambdaLR(
             opt, lambda s: min(1.0, (s + 1) / config.warmup)
             * 0.5 * (1 + math.cos(math.pi * min(s / config.steps, 1.0))))
-        steps = range(config.steps)
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=config.steps, desc="generator")
         model.train()
         lengths = np.array([len(s) for s in seqs])
-        for _ in steps:
-            # batches of similar length waste less padding
-            anchor = int(rng.integers(len(seqs)))
-            near = np.argsort(np.abs(lengths - lengths[anchor]))[: config.batch_size * 4]
-            batch = [seqs[i] for i in rng.choice(near, size=min(config.batch_size, len(near)),
-                                                   replace=False)]
-            t = max(len(s) for s in batch)
-            x = torch.full((len(batch), t), vocab.pad, dtype=torch.long)
-            att = torch.zeros((len(batch), t), dtype=torch.long)
-            for i, s in enumerate(batch):
-                x[i, : len(s)] = torch.as_tensor(s)
-                att[i, : len(s)] = 1
-            labels = x.masked_fill(att == 0, -100)
-            loss = model(input_ids=x, attention_mask=att, labels=labels).loss
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{float(loss):.3f}")
-        if bar is not None:
-            bar.close()
+        with progress_bar(progress, config.steps, "generator") as advance:
+            for _ in range(config.steps):
+                cls._step(model, opt, sched, seqs, lengths, vocab, config, rng, advance)
         model.eval()
         return cls(model, vocab, buckets, config, tempo_of, velocity_of)
+
+    @staticmethod
+    def _step(model: Any, opt: Any, sched: Any, seqs: list[list[int]], lengths: np.ndarray,
+              vocab: Vocabulary, config: GeneratorConfig, rng: np.random.Generator,
+              advance: Any) -> None:
+        """One training step on a batch of sequences of similar length."""
+        # batches of similar length waste less padding
+        anchor = int(rng.integers(len(seqs)))
+        near = np.argsort(np.abs(lengths - lengths[anchor]))[: config.batch_size * 4]
+        batch = [seqs[i] for i in rng.choice(near, size=min(config.batch_size, len(near)),
+                                               replace=False)]
+        t = max(len(s) for s in batch)
+        x = torch.full((len(batch), t), vocab.pad, dtype=torch.long)
+        att = torch.zeros((len(batch), t), dtype=torch.long)
+        for i, s in enumerate(batch):
+            x[i, : len(s)] = torch.as_tensor(s)
+            att[i, : len(s)] = 1
+        labels = x.masked_fill(att == 0, -100)
+        loss = model(input_ids=x, attention_mask=att, labels=labels).loss
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        advance(1, description=f"generator (loss {loss.item():.3f})")
 
     def generate(self, buckets: Sequence[int], n_bars: int = 16, *, temperature: float = 1.0,
                  top_p: float = 0.95, seed: int | None = None,
@@ -247,30 +247,47 @@ class MusicGenerator:
                 pad_token_id=self.vocab.pad)
         return out[0].tolist()
 
-    def save(self, folder: str | os.PathLike[str]) -> Path:
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
+    def save(self, folder: str | os.PathLike[str], *,
+             training: dict[str, Any] | None = None) -> Path:
+        """Write the model folder: fp16 `model.safetensors` (the tied output layer left out),
+        then `affectlab.json` (kind "music.generator": configuration, buckets, tempo and
+        velocity per bucket)."""
+        from affectlab.core.files import save_tensors
+        from affectlab.core.manifest import Manifest, write_manifest
+        from affectlab.music.saved import FORMAT_VERSION, prepare_folder
+
+        out = prepare_folder(folder, "music generator")
         state = {k: v.detach().to(torch.float16)
                  for k, v in self.model.state_dict().items() if k != "lm_head.weight"}
-        save_tensors(state, out / "model.safetensors")
-        meta = {"kind": "affectlab.music.generator", "config": asdict(self.config),
-                "buckets": self.buckets.to_dict(), "tempo_of": self.tempo_of,
-                "velocity_of": self.velocity_of}
-        write_json(meta, out / "generator.json")
+        save_tensors(state, out / WEIGHTS)
+        write_manifest(out, Manifest(
+            kind=KIND, format_version=FORMAT_VERSION,
+            backbone={"architecture": "LlamaForCausalLM", "pretrained": None,
+                      "dtype": "float16", "tied_embeddings": True},
+            training=dict(training or {}),
+            config={"attributes": list(ATTRIBUTES), "model": asdict(self.config),
+                    "buckets": self.buckets.to_dict(), "tempo_of": list(self.tempo_of),
+                    "velocity_of": list(self.velocity_of)},
+            files=[WEIGHTS]))
         return out
 
     @classmethod
     def load(cls, folder: str | os.PathLike[str]) -> MusicGenerator:
+        """A saved generator folder (also one older affectlab wrote, with `generator.json`)."""
         from safetensors.torch import load_file
 
-        path = Path(folder)
-        if not (path / "generator.json").is_file():
-            raise FileNotFoundError(f"{folder}: no generator.json (not a saved music generator)")
-        meta = json.loads((path / "generator.json").read_text())
-        config = GeneratorConfig(**meta["config"])
+        from affectlab.music.saved import read_music_model
+
+        path, manifest = read_music_model(
+            folder, KIND, "music generator", legacy_name="generator.json",
+            legacy_files=(WEIGHTS,), convert=lambda old: {
+                "model": old["config"], "buckets": old["buckets"], "tempo_of": old["tempo_of"],
+                "velocity_of": old["velocity_of"]})
+        meta = manifest.config
+        config = GeneratorConfig(**meta["model"])
         vocab = Vocabulary(config.n_buckets)
         model = cls.build_model(vocab, config)
-        state = {k: v.float() for k, v in load_file(str(path / "model.safetensors")).items()}
+        state = {k: v.float() for k, v in load_file(str(path / WEIGHTS)).items()}
         model.load_state_dict(state, strict=False)
         model.tie_weights()
         model.eval()

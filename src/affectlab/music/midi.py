@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from affectlab.core.errors import MediaError
+
 MIDI_SUFFIXES = (".mid", ".midi", ".kar")
 #: Tempos outside this range (beats per minute) are kept but flagged "extreme-tempo".
 TEMPO_RANGE = (30.0, 300.0)
@@ -31,12 +33,12 @@ DRUMS_DROPPED = "drums-dropped"
 NO_BARS = "no-time-signature"
 
 
-class MusicError(ValueError):
-    """A MIDI input that cannot be analysed; `reason` is a short machine-readable code."""
+class MusicError(MediaError):
+    """A MIDI input that cannot be analysed; `reason` is a short machine-readable code (the
+    record's status in a batch). A `MediaError`, so also an `InputError` and a `ValueError`."""
 
     def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason
+        super().__init__(message, reason)
 
 
 @dataclass
@@ -169,9 +171,9 @@ def to_pretty_midi(notes: np.ndarray, tempo: float = 120.0, program: int = 0,
 
 def write_midi(pm, path: str | os.PathLike[str]) -> Path:
     """Write a PrettyMIDI to `path` atomically (temporary name, then rename)."""
+    from affectlab.core.files import atomic_path
+
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
-    pm.write(str(tmp))
-    tmp.replace(target)
+    with atomic_path(target) as tmp:
+        pm.write(str(tmp))
     return target

@@ -22,6 +22,7 @@ from torch import Tensor
 from torch.func import functional_call
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
+from affectlab.core.progress import track
 from affectlab.music.corpus import PieceSequence
 from affectlab.music.dynamic import DynamicMusicEmotion, masked_mse, pad_batch
 
@@ -110,12 +111,7 @@ def meta_train(init: DynamicMusicEmotion, tasks: Sequence[ListenerTask], meta_st
     model.eval()  # no dropout inside the inner loop: adaptation must be deterministic
     opt = torch.optim.Adam(model.parameters(), lr=outer_lr)
     rng = np.random.default_rng(seed)
-    steps = range(meta_steps)
-    if progress:
-        from tqdm import tqdm
-
-        steps = tqdm(steps, desc="MAML", leave=False)
-    for _ in steps:
+    for _ in track(range(meta_steps), "MAML", show=progress):
         batch = rng.choice(len(tasks), size=min(meta_batch, len(tasks)), replace=False)
         opt.zero_grad()
         for i in batch:

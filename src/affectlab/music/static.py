@@ -2,25 +2,32 @@
 
 One logistic regression per dimension over standardised attributes (missing values take the
 training median). Scores are in [-1, 1] (2p - 1), so they sit on the ontology's V/A scale and
-`affectlab.ontology.quadrant` names the quadrant. Saved as plain JSON (no pickle).
+`affectlab.ontology.quadrant` names the quadrant. The two regressions give P(valence > 0) and
+P(arousal > 0); taken as independent, their products are the probabilities of the four Russell
+quadrants (`predict_proba`, the ontology's "russell4" scheme), whose most probable one is the
+quadrant of the V/A point. Saved as a model folder (manifest + safetensors, no pickle).
 """
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
-from affectlab.files import write_json
+from affectlab.core.errors import NotFittedError
 from affectlab.music.attributes import ATTRIBUTES
 from affectlab.ontology import quadrant
 
 DIMENSIONS = ("valence", "arousal")
 QUADRANTS = ("positive-high", "negative-high", "negative-low", "positive-low")  # Q1..Q4
+#: The ontology scheme whose labels are `QUADRANTS`.
+SCHEME = "russell4"
+KIND = "music.static"
+WEIGHTS = "weights.safetensors"
 
 
 def attribute_matrix(rows: pd.DataFrame | dict[str, float] | list[dict[str, float]]) -> np.ndarray:
@@ -39,12 +46,28 @@ def quadrant_of(valence: float, arousal: float) -> str:
     return quadrant(valence if valence != 0 else 1e-9, arousal if arousal != 0 else 1e-9) or ""
 
 
-@dataclass
-class StaticMusicEmotion:
-    """Valence and arousal of whole pieces from their attributes (fit/predict/score)."""
+def quadrant_probs(valence: np.ndarray | float, arousal: np.ndarray | float) -> np.ndarray:
+    """P(quadrant) in `QUADRANTS` order, (n, 4), from V/A scores 2p - 1: P(valence > 0) and
+    P(arousal > 0) taken as independent (their product per quadrant; rows sum to 1)."""
+    pv = np.clip((np.atleast_1d(np.asarray(valence, dtype=np.float64)) + 1) / 2, 0.0, 1.0)
+    pa = np.clip((np.atleast_1d(np.asarray(arousal, dtype=np.float64)) + 1) / 2, 0.0, 1.0)
+    return np.stack([pv * pa, (1 - pv) * pa, (1 - pv) * (1 - pa), pv * (1 - pa)], axis=1)
 
-    C: float = 1.0
-    params: dict[str, dict] = field(default_factory=dict)
+
+class StaticMusicEmotion(BaseEstimator):
+    """Valence and arousal of whole pieces from their attributes (fit/predict/score).
+
+    `C` is the logistic regressions' inverse regularisation; the fitted state is `params_`
+    (training medians, means and scales, and per dimension the coefficients and intercept).
+    """
+
+    def __init__(self, C: float = 1.0) -> None:
+        self.C = C
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The fitted parameters (`params_`; empty before `fit` or `load`)."""
+        return getattr(self, "params_", {})
 
     def fit(self, X: pd.DataFrame | np.ndarray, y: pd.DataFrame) -> StaticMusicEmotion:
         """`y` holds columns valence and arousal as signs (-1/+1) or continuous scores."""
@@ -57,20 +80,22 @@ class StaticMusicEmotion:
         mean, scale = filled.mean(axis=0), filled.std(axis=0)
         scale = np.where(scale > 1e-9, scale, 1.0)
         Z = (filled - mean) / scale
-        self.params = {"median": median.tolist(), "mean": mean.tolist(), "scale": scale.tolist()}
+        params: dict[str, Any] = {"median": median.tolist(), "mean": mean.tolist(),
+                                  "scale": scale.tolist()}
         for dim in DIMENSIONS:
             target = (np.asarray(y[dim], dtype=float) > 0).astype(int)
             if len(set(target)) < 2:
                 raise ValueError(f"{dim}: training labels have a single class")
             lr = LogisticRegression(C=self.C, max_iter=2000).fit(Z, target)
-            self.params[dim] = {"coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0])}
+            params[dim] = {"coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0])}
+        self.params_ = params
         return self
 
     def _z(self, X: pd.DataFrame | np.ndarray | dict) -> np.ndarray:
         if not self.params:
-            raise RuntimeError("StaticMusicEmotion is not fitted: call fit() or load() first")
+            raise NotFittedError(self)
         A = X if isinstance(X, np.ndarray) else attribute_matrix(X)
-        p = self.params
+        p = self.params_
         filled = np.where(np.isfinite(A), A, np.asarray(p["median"]))
         return (filled - np.asarray(p["mean"])) / np.asarray(p["scale"])
 
@@ -79,13 +104,20 @@ class StaticMusicEmotion:
         Z = self._z(X)
         out = {}
         for dim in DIMENSIONS:
-            w = self.params[dim]
-            p = 1 / (1 + np.exp(-(Z @ np.asarray(w["coef"]) + w["intercept"])))
+            w = self.params_[dim]
+            with np.errstate(over="ignore"):  # far outside the training data: p is 0 or 1
+                p = 1 / (1 + np.exp(-(Z @ np.asarray(w["coef"]) + w["intercept"])))
             out[dim] = 2 * p - 1
         frame = pd.DataFrame(out)
         frame["quadrant"] = [quadrant_of(v, a) for v, a in zip(frame.valence, frame.arousal,
                                                                strict=True)]
         return frame
+
+    def predict_proba(self, X: pd.DataFrame | np.ndarray | dict) -> pd.DataFrame:
+        """P(quadrant), one row per input, columns `QUADRANTS` (see `quadrant_probs`)."""
+        d = self.decision(X)
+        return pd.DataFrame(quadrant_probs(d.valence.to_numpy(), d.arousal.to_numpy()),
+                            columns=list(QUADRANTS))
 
     def predict(self, X: pd.DataFrame | np.ndarray | dict) -> pd.DataFrame:
         """Signs (-1/+1) of valence and arousal and the quadrant."""
@@ -105,15 +137,56 @@ class StaticMusicEmotion:
 
     def coefficients(self) -> pd.DataFrame:
         """Standardised coefficients per attribute and dimension (what drives each prediction)."""
-        return pd.DataFrame({d: self.params[d]["coef"] for d in DIMENSIONS}, index=list(ATTRIBUTES))
+        if not self.params:
+            raise NotFittedError(self)
+        return pd.DataFrame({d: self.params_[d]["coef"] for d in DIMENSIONS},
+                            index=list(ATTRIBUTES))
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        write_json({"kind": "affectlab.music.static", "C": self.C,
-                    "attributes": list(ATTRIBUTES), "params": self.params}, path)
+    def save(self, folder: str | os.PathLike[str], *,
+             training: dict[str, Any] | None = None) -> Path:
+        """Write the model folder: float64 arrays in `weights.safetensors`, then `affectlab.json`
+        (kind "music.static"; `training` describes the data it was fitted on)."""
+        from affectlab.core.files import save_arrays
+        from affectlab.core.manifest import Manifest, write_manifest
+        from affectlab.music.saved import FORMAT_VERSION, prepare_folder
+
+        if not self.params:
+            raise NotFittedError(self, "nothing to save: call fit() first")
+        out = prepare_folder(folder, "static music emotion model")
+        p = self.params_
+        arrays = {"median": p["median"], "mean": p["mean"], "scale": p["scale"]}
+        for dim in DIMENSIONS:
+            arrays[f"{dim}.coef"] = p[dim]["coef"]
+            arrays[f"{dim}.intercept"] = [p[dim]["intercept"]]
+        save_arrays(arrays, out / WEIGHTS, dtype=np.float64)
+        write_manifest(out, Manifest(
+            kind=KIND, format_version=FORMAT_VERSION, scheme=SCHEME, labels=list(QUADRANTS),
+            training=dict(training or {}),
+            config={"C": self.C, "attributes": list(ATTRIBUTES), "dimensions": list(DIMENSIONS),
+                    "quadrant_probs": "P(valence > 0) x P(arousal > 0), independent"},
+            files=[WEIGHTS]))
+        return out
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> StaticMusicEmotion:
-        data = json.loads(Path(path).read_text())
-        if data.get("kind") != "affectlab.music.static" or data.get("attributes") != list(ATTRIBUTES):
-            raise ValueError(f"{path}: not a static music emotion model for this attribute set")
-        return cls(C=float(data["C"]), params=data["params"])
+        """A saved model: its folder, or (older affectlab) a `static.json` file or a folder
+        holding one."""
+        from affectlab.core.files import load_arrays
+        from affectlab.music.saved import read_music_model
+
+        folder, manifest = read_music_model(
+            path, KIND, "static music emotion model", legacy_name="static.json",
+            convert=lambda old: {"C": old.get("C", 1.0), "attributes": old.get("attributes"),
+                                 "params": old.get("params")})
+        config = manifest.config
+        est = cls(C=float(config.get("C", 1.0)))
+        if config.get("params") is not None:  # an older affectlab's file: inline parameters
+            est.params_ = config["params"]
+            return est
+        arrays = load_arrays(folder / WEIGHTS)
+        params: dict[str, Any] = {k: arrays[k].tolist() for k in ("median", "mean", "scale")}
+        for dim in DIMENSIONS:
+            params[dim] = {"coef": arrays[f"{dim}.coef"].tolist(),
+                           "intercept": float(arrays[f"{dim}.intercept"][0])}
+        est.params_ = params
+        return est

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from affectlab.core.files import atomic_path
+from affectlab.core.progress import track
 from affectlab.music.attributes import ATTRIBUTES, window_attributes
 from affectlab.music.midi import MusicError, Score, load_midi
 from affectlab.music.tokens import score_events
@@ -42,13 +44,8 @@ def music21_midi(composers: Iterable[str] = MUSIC21_COMPOSERS, limit_per_compose
             str(p) for p in corpus.getPaths() if f"/{composer}/" in str(p))
         paths += works[:limit_per_composer]
     paths = paths[:max_works] if max_works is not None else paths
-    iterator: Iterable[str] = paths
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(paths, desc="music21 -> MIDI")
     out = []
-    for work in iterator:
+    for work in track(paths, "music21 -> MIDI", show=progress):
         name = hashlib.sha1(work.split("/corpus/")[-1].encode()).hexdigest()[:16]
         target = folder / f"{name}.mid"
         failed = folder / f"{name}.failed"
@@ -59,9 +56,8 @@ def music21_midi(composers: Iterable[str] = MUSIC21_COMPOSERS, limit_per_compose
                     parsed = corpus.parse(work)
                     if hasattr(parsed, "scores"):  # an opus of many tunes: keep the first
                         parsed = parsed.scores[0]
-                    tmp = target.with_name(target.name + ".part")
-                    parsed.write("midi", fp=str(tmp))
-                    tmp.replace(target)
+                    with atomic_path(target) as tmp:
+                        parsed.write("midi", fp=str(tmp))
             except Exception:  # noqa: BLE001 - music21 raises many types on odd files
                 failed.write_text(work)
                 continue
@@ -117,13 +113,8 @@ def corpus_segments(files: Iterable[str | os.PathLike[str]], n_bars: int = 16, h
                     progress: bool = False, performance: bool = True) -> list[Segment]:
     """Segments of every readable file (unreadable files are skipped)."""
     files = list(files)
-    iterator: Iterable = files
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(files, desc="segments")
     out: list[Segment] = []
-    for file in iterator:
+    for file in track(files, "segments", show=progress):
         try:
             score = load_midi(file)
         except MusicError:
