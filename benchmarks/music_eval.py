@@ -105,12 +105,9 @@ def run_dynamic(k: int, epochs: int, seeds: int) -> dict:
         out["scores"][scales]["seconds"] = round(time.time() - t0, 1)
         print(scales, out["scores"][scales], flush=True)
     if example is not None:
-        import matplotlib
+        from affectlab.core.plots import pyplot, save_figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, axes = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
+        fig, axes = pyplot().subplots(2, 1, figsize=(8, 5), sharex=True)
         for j, dim in enumerate(("valence", "arousal")):
             axes[j].plot(example[1][:, j], label="annotators' mean")
             axes[j].plot(example[2][:, j], label="dual-scale model (held out)")
@@ -120,8 +117,7 @@ def run_dynamic(k: int, epochs: int, seeds: int) -> dict:
         axes[0].set_title(example[0][:70], fontsize=9)
         axes[1].set_xlabel("bar")
         fig.tight_layout()
-        fig.savefig(OUT / "dynamic_example.png", dpi=110)
-        plt.close(fig)
+        save_figure(fig, OUT / "dynamic_example.png", dpi=110)
     return out
 
 

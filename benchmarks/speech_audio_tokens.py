@@ -208,11 +208,9 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def plot(rows: list[dict[str, Any]], baseline: dict[str, Any], path: Path) -> None:
-    import matplotlib
+    from affectlab.core.plots import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     colors = {"kmeans": "tab:blue", "vq": "tab:orange", "rvq": "tab:green", "fsq": "tab:red"}
     for kind, color in colors.items():
@@ -240,8 +238,7 @@ def plot(rows: list[dict[str, Any]], baseline: dict[str, Any], path: Path) -> No
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)
 
 
 def summary(rows: list[dict[str, Any]]) -> str:

@@ -171,11 +171,9 @@ def describe_features(X: np.ndarray, y: np.ndarray, spk: np.ndarray, names: list
 
 
 def plot(pooled: Any, ceiling: dict[str, float], path: Path) -> None:
-    import matplotlib
+    from affectlab.core.plots import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(2, 4, figsize=(16, 7.5), constrained_layout=True)
     grid = pooled.intensities
     colours = dict(zip(EMOTIONS, plt.cm.tab10.colors, strict=False))
@@ -207,8 +205,7 @@ def plot(pooled: Any, ceiling: dict[str, float], path: Path) -> None:
     fig.colorbar(im, ax=ax, shrink=0.8)
     fig.suptitle("EmoDB: p(target) of a classifier trained on other speakers, as eGeMAPS "
                  "embeddings are edited e + i(mu_t - mu_s) (10 held-out speakers pooled)")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
 
 
 def fmt(x: float) -> str:

@@ -33,14 +33,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only, no display; before pyplot is imported
+from affectlab.core.plots import pyplot, save_figure
 
-import matplotlib.pyplot as plt
+plt = pyplot()  # headless, files only
 
 DPI = 120
 JITTER = 0.012  # V/A-plane panel only
@@ -84,8 +83,7 @@ def test_split(corpus: str) -> pd.DataFrame | None:
 
 
 def save(fig: Figure, path: Path) -> None:
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, path, dpi=DPI)
     print(f"wrote {path}")
 
 
@@ -226,8 +224,11 @@ def plot_vad(clf: Any, test: pd.DataFrame, model: str) -> Figure:
 
 # --- single-label corpora: confusion ------------------------------------------------------------
 
-def plot_confusion(clf: Any, test: pd.DataFrame, corpus: str, title: str, model: str) -> Figure:
+def plot_confusion(clf: Any, test: pd.DataFrame, corpus: str, title: str, model: str,
+                   path: Path) -> Path:
+    """The model's confusion matrix on the test split, through affectlab's one confusion plot."""
     from affectlab import metrics
+    from affectlab.core.plots import plot_confusion as confusion_png
 
     gold = [x[0] for x in test["labels"]]
     pred = clf.predict(test["text"].tolist())
@@ -237,25 +238,13 @@ def plot_confusion(clf: Any, test: pd.DataFrame, corpus: str, title: str, model:
         print(f"note: {corpus} test labels outside the model's labels are left out: {outside}")
     cm = metrics.confusion_matrix(gold, pred, labels=labels)
     support = cm.sum(1)
-    norm = np.divide(cm, support[:, None], out=np.zeros(cm.shape), where=support[:, None] > 0)
     acc = metrics.accuracy(gold, pred)
     mf1 = metrics.macro_f1(gold, pred, labels=labels)
-    k = len(labels)
-    fig, ax = plt.subplots(figsize=(1.15 * k + 2.6, 1.0 * k + 1.9))
-    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-    for i in range(k):
-        for j in range(k):
-            ax.text(j, i, f"{norm[i, j]:.2f}\n({cm[i, j]})", ha="center", va="center",
-                    fontsize=9, color="white" if norm[i, j] > 0.55 else "#222222")
-    ax.set_xticks(range(k), labels, rotation=30, ha="right")
-    ax.set_yticks(range(k), [f"{x} (n={n})" for x, n in zip(labels, support, strict=True)])
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true (test support)")
-    ax.set_title(f"{title}, test split ({len(gold)} texts): accuracy {acc:.3f}, "
-                 f"macro-F1 {mf1:.3f}\n{model}; rows normalised, counts in brackets", fontsize=10)
-    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
-    fig.tight_layout()
-    return fig
+    return confusion_png(
+        cm, labels, path, ylabel="true (test support)",
+        row_labels=[f"{x} (n={n})" for x, n in zip(labels, support, strict=True)],
+        title=f"{title}, test split ({len(gold)} texts): accuracy {acc:.3f}, macro-F1 "
+              f"{mf1:.3f}\n{model}; rows normalised, counts in brackets")
 
 
 # --- command line -------------------------------------------------------------------------------
@@ -309,8 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         test = test_split(corpus)
         if test is not None:
-            fig = plot_confusion(clf, test, corpus, title, model)
-            save(fig, out / f"text_{corpus}_confusion.png")
+            path = plot_confusion(clf, test, corpus, title, model,
+                                  out / f"text_{corpus}_confusion.png")
+            print(f"wrote {path}")
         del clf
     return 0
 

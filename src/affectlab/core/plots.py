@@ -41,9 +41,10 @@ def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = DPI, *,
 
 def plot_confusion(matrix: Any, labels: Sequence[str], path: str | os.PathLike[str], *,
                    title: str = "", normalize: bool = True, xlabel: str = "predicted",
-                   ylabel: str = "true") -> Path:
+                   ylabel: str = "true", row_labels: Sequence[str] | None = None) -> Path:
     """A confusion matrix as a PNG: rows are true classes; with `normalize` each row sums to 1
-    (recall on the diagonal) and the counts are printed beside the shares."""
+    (recall on the diagonal) and the counts are printed beside the shares. `row_labels` names
+    the rows differently from the columns (e.g. with their support)."""
     import numpy as np
 
     counts = np.asarray(matrix, dtype=np.float64)
@@ -58,9 +59,10 @@ def plot_confusion(matrix: Any, labels: Sequence[str], path: str | os.PathLike[s
     size = max(4.0, 0.5 * len(labels) + 2.0)
     fig, ax = plt.subplots(figsize=(size + 1.0, size))
     image = ax.imshow(shown, cmap="Blues", vmin=0.0, vmax=1.0 if normalize else None)
-    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04,
+                 label="share of the true class" if normalize else "count")
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), list(row_labels) if row_labels is not None else labels)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
