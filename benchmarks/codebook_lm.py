@@ -34,10 +34,10 @@ from _machine import machine
 
 from affectlab import lm as L
 from affectlab.codebook import lm_codes as C
-from affectlab.lm.emotion_control import GENERATION, default_directions, score_replies
-from affectlab.lm.judges import get_judge
-from affectlab.lm.scenarios import EMOTIONS, NEUTRAL_SYSTEM, VALENCES
-from affectlab.lm.steering import steering_edits
+from affectlab.lm.model.judges import get_judge
+from affectlab.lm.steering.emotion_control import GENERATION, default_directions, score_replies
+from affectlab.lm.steering.scenarios import EMOTIONS, NEUTRAL_SYSTEM, VALENCES
+from affectlab.lm.steering.vectors import steering_edits
 
 
 def log(msg: str) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from _machine import machine
 
-from affectlab.codebook.tokfsm import (
+from affectlab.synthetic.tokfsm import (
     CONFIGS,
     PAPER_RECIPE,
     code_purity,

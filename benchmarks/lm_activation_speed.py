@@ -77,7 +77,7 @@ MATMUL_ROWS = 1024  # B x T of a typical batch
 
 def extract_defaults() -> dict[str, int]:
     """extract's own `max_tokens` and `shard_size`, which shape its batches."""
-    from affectlab.lm.activations import extract
+    from affectlab.lm.model.activations import extract
 
     params = inspect.signature(extract).parameters
     return {"max_tokens": int(params["max_tokens"].default),
@@ -98,7 +98,7 @@ class Run:
 def plan_batches(lm: Any, texts: Sequence[str], chat: bool, batch_size: int, max_tokens: int,
                  shard_size: int) -> list[np.ndarray]:
     """extract's batches, replayed with its own bucketing, shard by shard (indices into `texts`)."""
-    from affectlab.lm.activations import length_buckets
+    from affectlab.lm.model.activations import length_buckets
 
     batches = []
     for offset in range(0, len(texts), shard_size):
@@ -119,7 +119,7 @@ def last_token(mask: Any) -> Callable[[str, Any], Any]:
 
 
 def run_affectlab(lm: Any, texts: list[str], chat: bool, batch_size: int) -> Run:
-    from affectlab.lm.activations import extract
+    from affectlab.lm.model.activations import extract
 
     acts = extract(lm, texts, chat=chat, batch_size=batch_size, cache=False, progress=False)
     assert acts.n_tokens is not None
@@ -152,7 +152,7 @@ def run_naive(lm: Any, texts: list[str], chat: bool, batch_size: int,
               limits: dict[str, int]) -> Run:
     import torch
 
-    from affectlab.lm.activations import residual_sites
+    from affectlab.lm.model.activations import residual_sites
 
     base = lm.adapter.base_model()
     sites = residual_sites(lm.n_layers)
@@ -306,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from affectlab.lm.model import load
+    from affectlab.lm.model.language_model import load
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)

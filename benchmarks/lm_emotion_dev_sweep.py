@@ -17,17 +17,17 @@ import argparse
 import time
 
 from affectlab import lm as L
-from affectlab.lm.emotion_control import (
+from affectlab.lm.model.judges import get_judge
+from affectlab.lm.steering.emotion_control import (
     GENERATION,
     condition_replies,
     default_circuit,
     default_directions,
     score_replies,
 )
-from affectlab.lm.judges import get_judge
-from affectlab.lm.modulation import modulation_edits
-from affectlab.lm.scenarios import EMOTIONS, NEUTRAL_SYSTEM, VALENCES, emotion_system
-from affectlab.lm.steering import steering_edits
+from affectlab.lm.steering.modulation import modulation_edits
+from affectlab.lm.steering.scenarios import EMOTIONS, NEUTRAL_SYSTEM, VALENCES, emotion_system
+from affectlab.lm.steering.vectors import steering_edits
 
 
 def main() -> None:

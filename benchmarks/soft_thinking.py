@@ -1,6 +1,6 @@
 """Soft Thinking against chain-of-thought: a task where thinking matters, SmolLM2, and speed.
 
-1. Addition with written carries (`affectlab.lm.addition_task`): a tiny Llama trained here
+1. Addition with written carries (`affectlab.synthetic.addition`): a tiny Llama trained here
    (cached under --cache), then on held-out problems: greedy chain-of-thought, sampled
    chain-of-thought (3 seeds), soft thinking with the paper's defaults (Cold Stop on, L = 256),
    without Cold Stop, with a short Cold Stop (L = 4) that can fire inside this short
@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import torch
 from _machine import machine
 
-from affectlab.lm import addition_task as at
-from affectlab.lm.soft_thinking import SoftThinkingConfig, think_and_answer
+from affectlab.lm.decoding.soft_thinking import SoftThinkingConfig, think_and_answer
+from affectlab.synthetic import addition as at
 
 OUT = Path("docs/results/soft_thinking")
 

@@ -225,7 +225,7 @@ def test_insert_codebooks_into_tiny_llama() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lm"))
     from _lm_tiny import tiny_model
 
-    from affectlab.codebook.gpt import insert_codebooks
+    from affectlab.codebook.insert import insert_codebooks
 
     lm = tiny_model("llama", n_layers=2)
     batch = lm.encode(["i am so happy today", "the dog is sad"])

@@ -28,7 +28,7 @@ def tiny_tokenizer(chat: bool = True):
 
 def tiny_model(family: str = "llama", n_layers: int = 3, seed: int = 0):
     """A LanguageModel around a random tiny network of the given family."""
-    from affectlab.lm.model import LanguageModel
+    from affectlab.lm.model.language_model import LanguageModel
 
     tok = tiny_tokenizer()
     with torch.random.fork_rng(devices=[]):  # other tests' random state stays untouched

@@ -106,7 +106,8 @@ def test_persistence_and_malleability_commands(tiny_folder, tmp_path, data_dir, 
                               "--out", str(tmp_path / "p"), "--json"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "p" / "persistence.png").exists()
-    mal = importlib.import_module("affectlab.lm.malleability")  # the module, not the function
+    # the module, not the function
+    mal = importlib.import_module("affectlab.lm.probing.malleability")
 
     labels = ["anger", "joy", "neutral"]
     monkeypatch.setattr(mal, "analyze_judge", lambda scheme="ekman7", model=None: (

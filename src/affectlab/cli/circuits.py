@@ -54,9 +54,9 @@ def steer_command(
     as_json: bool = _JSON,
 ) -> None:
     """Replies steered towards an emotion by adding its direction to the residual stream."""
-    from affectlab.lm.emotion_directions import EmotionDirections
-    from affectlab.lm.scenarios import NEUTRAL_SYSTEM
-    from affectlab.lm.steering import check_alpha, steer
+    from affectlab.lm.steering.emotion_directions import EmotionDirections
+    from affectlab.lm.steering.scenarios import NEUTRAL_SYSTEM
+    from affectlab.lm.steering.vectors import check_alpha, steer
 
     try:
         check_alpha(alpha)
@@ -88,9 +88,9 @@ def modulate_command(
 ) -> None:
     """Replies with an emotion's circuit modulated: its neurons and heads get the emotion's
     difference vectors."""
-    from affectlab.lm.circuits import EmotionCircuit
-    from affectlab.lm.modulation import modulate
-    from affectlab.lm.scenarios import NEUTRAL_SYSTEM
+    from affectlab.lm.steering.circuits import EmotionCircuit
+    from affectlab.lm.steering.modulation import modulate
+    from affectlab.lm.steering.scenarios import NEUTRAL_SYSTEM
 
     try:
         lm = _load(model, allow_download)
@@ -138,10 +138,10 @@ def discover_command(
     as_json: bool = _JSON,
 ) -> None:
     """Directions, neurons, heads and sublayer importance from the SEV training scenarios."""
-    from affectlab.lm.circuits import discover_circuits
-    from affectlab.lm.emotion_plots import plot_importance, plot_stability
-    from affectlab.lm.report import write_json
-    from affectlab.lm.scenarios import load_scenarios, split_scenarios
+    from affectlab.files import write_json
+    from affectlab.lm.steering.circuits import discover_circuits
+    from affectlab.lm.steering.plots import plot_importance, plot_stability
+    from affectlab.lm.steering.scenarios import load_scenarios, split_scenarios
 
     try:
         lm = _load(model, allow_download)
@@ -200,13 +200,13 @@ def evaluate_command(
 ) -> None:
     """Emotion-expression accuracy and fluency of prompting, steering and circuit modulation on
     held-out scenarios (resumes where a killed run stopped)."""
-    from affectlab.lm.circuits import EmotionCircuit
-    from affectlab.lm.emotion_control import emotion_control, validate_components
-    from affectlab.lm.emotion_directions import EmotionDirections
-    from affectlab.lm.emotion_plots import plot_control
-    from affectlab.lm.report import write_json
-    from affectlab.lm.scenarios import load_scenarios, split_scenarios
-    from affectlab.lm.steering import check_alpha
+    from affectlab.files import write_json
+    from affectlab.lm.steering.circuits import EmotionCircuit
+    from affectlab.lm.steering.emotion_control import emotion_control, validate_components
+    from affectlab.lm.steering.emotion_directions import EmotionDirections
+    from affectlab.lm.steering.plots import plot_control
+    from affectlab.lm.steering.scenarios import load_scenarios, split_scenarios
+    from affectlab.lm.steering.vectors import check_alpha
 
     try:
         check_alpha(alpha)
@@ -224,7 +224,7 @@ def evaluate_command(
                                  generation={"max_new_tokens": max_new_tokens},
                                  progress=not as_json)
         if validate:
-            from affectlab.lm.emotion_control import default_circuit
+            from affectlab.lm.steering.defaults import default_circuit
 
             report["validation"] = validate_components(
                 lm, circ or default_circuit(lm), test[:max(1, validate_scenarios)],

@@ -80,7 +80,7 @@ def train_command(
 
     import torch
 
-    from affectlab.codebook.tokfsm import (
+    from affectlab.synthetic.tokfsm import (
         PAPER_RECIPE,
         paper_config,
         save_result,
@@ -143,7 +143,7 @@ def eval_command(
     as_json: bool = _JSON,
 ) -> None:
     """Evaluate a saved TokFSM model: rollout accuracy, code purity, interventions."""
-    from affectlab.codebook.tokfsm import evaluate_model, load_result
+    from affectlab.synthetic.tokfsm import evaluate_model, load_result
 
     if not (model / "config.json").is_file():
         fail(f"{model} holds no saved model (config.json missing)", as_json=as_json)
@@ -364,7 +364,7 @@ def lm_steer_command(
 ) -> None:
     """Reply to prompts with an emotion's codes forced at the generation positions."""
     from affectlab.codebook.lm_codes import load_codebook_model, steer_codes
-    from affectlab.lm.scenarios import NEUTRAL_SYSTEM
+    from affectlab.lm.steering.scenarios import NEUTRAL_SYSTEM
 
     target = _emotion(emotion, as_json)
     if not prompts or any(not p.strip() for p in prompts):
@@ -390,7 +390,7 @@ def lm_steer_command(
     if judge:
         import numpy as np
 
-        from affectlab.lm.judges import analyze_judge
+        from affectlab.lm.model.judges import analyze_judge
 
         keys = ["reply", "unsteered"] if compare else ["reply"]
         for key in keys:

@@ -22,13 +22,13 @@ _DOWNLOAD = typer.Option(help="Let Hugging Face fetch a model that is not cached
 
 def _errors() -> tuple[type[BaseException], ...]:
     from affectlab.datasets import DatasetNotFoundError
-    from affectlab.lm.loading import ModelNotFoundError
+    from affectlab.lm.model.loading import ModelNotFoundError
 
     return (DatasetNotFoundError, ModelNotFoundError, ValueError, KeyError, IndexError, OSError)
 
 
 def _load(model: str, allow_download: bool) -> Any:
-    from affectlab.lm.model import load
+    from affectlab.lm.model.language_model import load
 
     return load(model, allow_download=allow_download)
 
@@ -64,15 +64,15 @@ def probe_command(
     as_json: bool = _JSON,
 ) -> None:
     """Emotion probes at every layer (after "Decoding Emotion in the Deep"), plus zero-shot."""
-    from affectlab.lm.probe_data import build_probe_set
-    from affectlab.lm.report import probe_study, remap_probe_set
+    from affectlab.lm.probing.probe_data import build_probe_set
+    from affectlab.lm.probing.report import probe_study, remap_probe_set
 
     params: dict[str, Any] = {}
     if probe == "mlp":
         params.update({k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})
     elif probe == "linear":
         params["C"] = c
-    from affectlab.lm.report import INPUTS
+    from affectlab.lm.probing.report import INPUTS
 
     chosen = [x.strip() for x in inputs.split(",") if x.strip()]
     if not chosen or any(x not in INPUTS for x in chosen):
@@ -149,7 +149,7 @@ def sites_command(
     as_json: bool = _JSON,
 ) -> None:
     """The named sites of a model (the same names for every family) and its sizes."""
-    from affectlab.lm.sites import BLOCK_POINTS, MODEL_POINTS
+    from affectlab.lm.model.sites import BLOCK_POINTS, MODEL_POINTS
 
     try:
         lm = _load(model, allow_download)
@@ -216,14 +216,14 @@ def generate_command(
 ) -> None:
     """Replies of a model to prompts: greedy unless --sample; --soft thinks in concept space
     first (Soft Thinking, with Cold Stop), --cot thinks in tokens first."""
-    from affectlab.lm.generation import generate
+    from affectlab.lm.decoding.generation import generate
 
     if soft and cot:
         fail("give --soft or --cot, not both", as_json=as_json)
     try:
         lm = _load(model, allow_download)
         if soft or cot:
-            from affectlab.lm.soft_thinking import SoftThinkingConfig
+            from affectlab.lm.decoding.soft_thinking import SoftThinkingConfig
 
             cfg = SoftThinkingConfig(
                 top_n=top_n, temperature=think_temperature, top_p=think_top_p,
@@ -267,7 +267,7 @@ def _print_thinking(prompts: list[str], results: list[Any], as_json: bool) -> No
 def _save_experiment(name: str, result: Any, plot: Any, out: Path | None, lm: Any,
                      data: Any) -> dict[str, Any]:
     """<out>/<name>.json and <name>.png (default folder out/<name>-<dataset>); the report."""
-    from affectlab.lm.report import write_json
+    from affectlab.lm.probing.report import write_json
 
     folder = out or Path("out") / f"{name}-{data.name}"
     report = {"model": lm.name, "dataset": data.name, **result.to_dict()}
@@ -300,8 +300,8 @@ def persistence_command(
     as_json: bool = _JSON,
 ) -> None:
     """Does the user's emotion persist in the model's own reply? Accuracy against reply offset."""
-    from affectlab.lm.persistence import persistence, plot_persistence
-    from affectlab.lm.probe_data import build_probe_set
+    from affectlab.lm.probing.persistence import persistence, plot_persistence
+    from affectlab.lm.probing.probe_data import build_probe_set
 
     try:
         lm = _load(model, allow_download)
@@ -352,8 +352,8 @@ def malleability_command(
     as_json: bool = _JSON,
 ) -> None:
     """Replies under no, an emotional and a calm system prompt, judged by the text classifier."""
-    from affectlab.lm.malleability import malleability, plot_malleability
-    from affectlab.lm.probe_data import build_probe_set
+    from affectlab.lm.probing.malleability import malleability, plot_malleability
+    from affectlab.lm.probing.probe_data import build_probe_set
 
     try:
         lm = _load(model, allow_download)

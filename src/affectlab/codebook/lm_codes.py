@@ -37,11 +37,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from affectlab.codebook.gpt import HFCodebooks, _attach, insert_codebooks
+from affectlab.codebook.insert import HFCodebooks, _attach, insert_codebooks
 from affectlab.codebook.layer import CodebookLayer
+from affectlab.core.progress import progress_bar
 from affectlab.files import save_tensors, write_json
-from affectlab.lm.model import LanguageModel
-from affectlab.lm.sites import parse_site
+from affectlab.lm.model.language_model import LanguageModel
+from affectlab.lm.model.sites import parse_site
 
 __all__ = [
     "DEFAULT_SITES",
@@ -192,7 +193,7 @@ def load_codebook_model(directory: str | os.PathLike[str] | None = None,
     meta = json.loads((src / MANIFEST).read_text())
     if lm is None:
         from affectlab.lm import load as load_lm
-        from affectlab.lm.loading import is_default
+        from affectlab.lm.model.loading import is_default
 
         base = meta.get("base_model")
         lm = load_lm(None if is_default(base) else base)
@@ -262,7 +263,7 @@ def labelled_texts(path: str | os.PathLike[str], *, text_column: str = "text",
     "joy"); other labels are kept (lower-cased) as contrast classes; empty rows are skipped."""
     import pandas as pd
 
-    from affectlab.text.batch import file_format
+    from affectlab.core.tables import file_format
 
     src = Path(path)
     if not src.is_file():
@@ -311,12 +312,6 @@ def _batches(n: int, size: int) -> Iterator[slice]:
         yield slice(start, min(n, start + size))
 
 
-def _bar(show: bool, total: int, what: str) -> Any:
-    from affectlab.lm.model import _progress
-
-    return _progress(show, total, what)
-
-
 # -- initialisation, training, loss ------------------------------------------------------------
 @torch.no_grad()
 def init_codebooks(cbm: CodebookModel, texts: Sequence[str], *, max_len: int = 48,
@@ -327,7 +322,7 @@ def init_codebooks(cbm: CodebookModel, texts: Sequence[str], *, max_len: int = 4
     model = cbm.lm.model
     used: dict[str, int] = {}
     order = sorted(cbm.codebooks().items(), key=lambda kv: parse_site(kv[0]).layer or 0)
-    with _bar(progress, len(order), "k-means init") as advance:
+    with progress_bar(progress, len(order), "k-means init") as advance:
         for name, layer in order:
             grabbed: list[Tensor] = []
             mask: list[Tensor] = []
@@ -398,7 +393,7 @@ def train_codebooks(cbm: CodebookModel, texts: Sequence[str], *, steps: int = 30
     for layer in layers:
         layer.train()
     try:
-        with _bar(progress, steps, "training codebooks") as advance:
+        with progress_bar(progress, steps, "training codebooks") as advance:
             for step in range(1, steps + 1):
                 batch = _batch(cbm.lm, rng.sample(list(texts), min(batch_size, len(texts))),
                                max_len)
@@ -441,7 +436,7 @@ def lm_loss(cbm: CodebookModel, texts: Sequence[str], *, max_len: int = 48,
     for key, ctx in (("codebooks", ExitStack), ("base", cbm.bypass)):
         total = 0.0
         count = 0
-        with ctx(), _bar(progress, len(texts), f"loss ({key})") as advance:
+        with ctx(), progress_bar(progress, len(texts), f"loss ({key})") as advance:
             for sl in _batches(len(texts), batch_size):
                 nll, n = _token_nll(cbm.lm, _batch(cbm.lm, texts[sl], max_len))
                 total += float(nll)
@@ -518,7 +513,7 @@ def record_codes(cbm: CodebookModel, texts: Sequence[str], *, max_len: int = 48,
     layers = cbm.codebooks()
     per_site: dict[str, list[Tensor]] = {name: [] for name in layers}
     token_ids: list[list[int]] = []
-    with _bar(progress, len(texts), "recording codes") as advance:
+    with progress_bar(progress, len(texts), "recording codes") as advance:
         for sl in _batches(len(texts), batch_size):
             batch = _batch(cbm.lm, texts[sl], max_len)
             lengths = batch["attention_mask"].sum(dim=1).tolist()
@@ -659,7 +654,7 @@ def steer_codes(cbm: CodebookModel, prompts: str | Sequence[str], emotion: str, 
                 max_new_tokens: int = 48, **generate_kwargs: Any) -> list[str]:
     """Replies written with `emotion`'s codes forced at the generation positions (neutral
     system prompt by default)."""
-    from affectlab.lm.scenarios import NEUTRAL_SYSTEM
+    from affectlab.lm.steering.scenarios import NEUTRAL_SYSTEM
 
     items = [prompts] if isinstance(prompts, str) else list(prompts)
     if not items or any(not str(p).strip() for p in items):

@@ -8,42 +8,92 @@
 >>> lm.steer(model, ["Tell me about your week"], "happiness", alpha=4)    # emotion steering
 >>> lm.modulate(model, ["Tell me about your week"], "fear")               # circuit modulation
 
-Importing this package imports torch; transformers is imported when a model is loaded.
-The functions `persistence`, `malleability` and `hooks` are bound here after their modules, so
-`lm.persistence(...)` is the experiment (its module is `affectlab.lm.persistence`).
+Four rooms, imports running one way (each room imports only `model` and itself):
+
+- `affectlab.lm.model`: the handle: loading, family adapters, site names, hooks, activations,
+  generation (`LanguageModel`), fluency and the judges of replies.
+- `affectlab.lm.probing`: probes and probe sets, layer sweeps, zero-shot, persistence,
+  malleability, their figures and report.
+- `affectlab.lm.steering`: emotion directions, circuits, steering, circuit modulation, the
+  emotion-control experiments and their packaged defaults, the SEV scenarios.
+- `affectlab.lm.decoding`: Soft Thinking, and `generate` (greedy, sampled, soft, chain of thought).
+
+Importing this package is cheap: each public name is imported from its module on first use
+(torch with it); `__all__` lists them. The old flat module paths (`affectlab.lm.probes`,
+`affectlab.lm.loading`, ...) still import: each is the module in its room. The functions
+`persistence`, `malleability` and `hooks` keep their names here even after their old module
+paths are imported, so `lm.persistence(...)` is the experiment (its module is
+`affectlab.lm.probing.persistence`).
 """
 
 from __future__ import annotations
 
-from affectlab.lm.activations import Activations, extract, residual_sites
-from affectlab.lm.adapters import ModelAdapter, adapter_for
-from affectlab.lm.balance import balance_train, undersample_test
-from affectlab.lm.circuits import EmotionCircuit, discover_circuits
-from affectlab.lm.emotion_control import (
-    default_circuit,
-    default_directions,
-    emotion_control,
-    validate_components,
-)
-from affectlab.lm.emotion_directions import EmotionDirections, extract_emotion_directions
-from affectlab.lm.generation import generate
-from affectlab.lm.hooks import ActivationCache, hooks
-from affectlab.lm.loading import ModelNotFoundError
-from affectlab.lm.malleability import SYSTEM_PROMPTS, malleability
-from affectlab.lm.model import LanguageModel, load
-from affectlab.lm.modulation import modulate
-from affectlab.lm.persistence import OffsetProbe, collect_reply_states, persistence
-from affectlab.lm.probe_data import PROBE_DATASETS, ProbeSet, build_probe_set
-from affectlab.lm.probes import LinearProbe, MLPProbe, probe_outputs
-from affectlab.lm.scenarios import EMOTIONS, load_scenarios, split_scenarios
-from affectlab.lm.sites import BLOCK_POINTS, MODEL_POINTS, all_sites, parse_site, site_name
-from affectlab.lm.soft_thinking import SoftThinkingConfig, ThinkingResult, think_and_answer
-from affectlab.lm.steering import steer, steering_edits
-from affectlab.lm.sweep import SweepResult, layer_sweep, sweep_inputs
-from affectlab.lm.zeroshot import zero_shot
+import sys
+import types
+from typing import Any
 
-load_directions = EmotionDirections.load
-load_circuit = EmotionCircuit.load
+from affectlab.lm._lazy import lazy_attributes
+
+_M = "affectlab.lm.model."
+_P = "affectlab.lm.probing."
+_S = "affectlab.lm.steering."
+_D = "affectlab.lm.decoding."
+
+#: Each public name and where it lives ("module:attribute").
+_PUBLIC: dict[str, str] = {
+    "BLOCK_POINTS": _M + "sites:BLOCK_POINTS",
+    "EMOTIONS": _S + "scenarios:EMOTIONS",
+    "MODEL_POINTS": _M + "sites:MODEL_POINTS",
+    "PROBE_DATASETS": _P + "probe_data:PROBE_DATASETS",
+    "SYSTEM_PROMPTS": _P + "malleability:SYSTEM_PROMPTS",
+    "ActivationCache": _M + "hooks:ActivationCache",
+    "Activations": _M + "activations:Activations",
+    "EmotionCircuit": _S + "circuits:EmotionCircuit",
+    "EmotionDirections": _S + "emotion_directions:EmotionDirections",
+    "LanguageModel": _M + "language_model:LanguageModel",
+    "LinearProbe": _P + "probes:LinearProbe",
+    "MLPProbe": _P + "probes:MLPProbe",
+    "ModelAdapter": _M + "adapters:ModelAdapter",
+    "ModelNotFoundError": _M + "loading:ModelNotFoundError",
+    "OffsetProbe": _P + "persistence:OffsetProbe",
+    "ProbeSet": _P + "probe_data:ProbeSet",
+    "SoftThinkingConfig": _D + "soft_thinking:SoftThinkingConfig",
+    "SweepResult": _P + "sweep:SweepResult",
+    "ThinkingResult": _D + "soft_thinking:ThinkingResult",
+    "adapter_for": _M + "adapters:adapter_for",
+    "all_sites": _M + "sites:all_sites",
+    "balance_train": _P + "balance:balance_train",
+    "build_probe_set": _P + "probe_data:build_probe_set",
+    "collect_reply_states": _P + "persistence:collect_reply_states",
+    "default_circuit": _S + "defaults:default_circuit",
+    "default_directions": _S + "defaults:default_directions",
+    "discover_circuits": _S + "circuits:discover_circuits",
+    "emotion_control": _S + "emotion_control:emotion_control",
+    "extract": _M + "activations:extract",
+    "extract_emotion_directions": _S + "emotion_directions:extract_emotion_directions",
+    "generate": _D + "generation:generate",
+    "hooks": _M + "hooks:hooks",
+    "layer_sweep": _P + "sweep:layer_sweep",
+    "load": _M + "language_model:load",
+    "load_circuit": _S + "circuits:EmotionCircuit.load",
+    "load_directions": _S + "emotion_directions:EmotionDirections.load",
+    "load_scenarios": _S + "scenarios:load_scenarios",
+    "malleability": _P + "malleability:malleability",
+    "modulate": _S + "modulation:modulate",
+    "parse_site": _M + "sites:parse_site",
+    "persistence": _P + "persistence:persistence",
+    "probe_outputs": _P + "probes:probe_outputs",
+    "residual_sites": _M + "activations:residual_sites",
+    "site_name": _M + "sites:site_name",
+    "split_scenarios": _S + "scenarios:split_scenarios",
+    "steer": _S + "vectors:steer",
+    "steering_edits": _S + "vectors:steering_edits",
+    "sweep_inputs": _P + "sweep:sweep_inputs",
+    "think_and_answer": _D + "soft_thinking:think_and_answer",
+    "undersample_test": _P + "balance:undersample_test",
+    "validate_components": _S + "emotion_control:validate_components",
+    "zero_shot": _P + "zeroshot:zero_shot",
+}
 
 __all__ = [
     "BLOCK_POINTS",
@@ -99,3 +149,18 @@ __all__ = [
     "validate_components",
     "zero_shot",
 ]
+
+__getattr__, __dir__ = lazy_attributes(__name__, _PUBLIC, globals())
+
+#: Public functions named like an old module path: importing that path must not rebind them.
+_FUNCTIONS_NAMED_LIKE_MODULES = frozenset({"hooks", "malleability", "persistence"})
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _FUNCTIONS_NAMED_LIKE_MODULES and isinstance(value, types.ModuleType):
+            return  # the import system binding `affectlab.lm.<name>`: the function keeps it
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -1,4 +1,5 @@
-"""Writing figures safely: the parent folder is made, and the PNG appears only when complete."""
+"""Old home of `save_figure`: now `affectlab.core.plots.save_figure`. Kept for old imports; the
+figure stays open here, as it did."""
 
 from __future__ import annotations
 
@@ -6,15 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from affectlab.core.plots import save_figure as _save_figure
+
 
 def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 130) -> Path:
-    """Save a matplotlib figure under a temporary name, then rename it to `path`."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.tmp-{os.getpid()}{out.suffix}")
-    try:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+    """Save a matplotlib figure atomically (`affectlab.core.plots.save_figure`), leaving it open."""
+    return _save_figure(fig, path, dpi, close=False)
