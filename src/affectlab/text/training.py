@@ -160,7 +160,7 @@ def _train_loop(net: Any, tasks: Any, settings: TrainSettings, total: int, plain
                 step += 1
                 sums[k] += float(loss.detach())
                 counts[k] += 1
-                advance(1, description=f"epoch {epoch + 1} loss {float(loss):.3f}")
+                advance(1, description=f"epoch {epoch + 1} loss {float(loss.detach()):.3f}")
             record = {t.head.name: float(s / max(c, 1)) for t, s, c in zip(tasks, sums, counts,
                                                                            strict=True)}
             record["seconds"] = time.perf_counter() - started
