@@ -21,7 +21,6 @@ Writes docs/results/soft_thinking/soft_thinking.{json,md,png}.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -35,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import torch
 from _machine import machine
 
+from affectlab.core.files import write_json, write_text
+from affectlab.core.plots import pyplot, save_figure
 from affectlab.lm.decoding.soft_thinking import SoftThinkingConfig, think_and_answer
 from affectlab.synthetic import addition as at
 
@@ -73,7 +74,7 @@ def addition_at(args, steps):
     test = at.problems(args.n_test, digits, seed=12345)
     folder = Path(args.cache) / f"addition-{digits}d-{steps}steps"
     t0 = time.perf_counter()
-    if (folder / "spec.json").exists():
+    if (folder / "affectlab.json").exists() or (folder / "spec.json").exists():
         model, tok, _spec = at.load(folder)
         train_info = {"loaded_from": str(folder)}
     else:
@@ -181,11 +182,7 @@ def speed(args):
 
 
 def plot(info, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     budgets = info["addition"]
     fig, axes = plt.subplots(1, len(budgets), figsize=(6.5 * len(budgets), 4.8), squeeze=False)
     for ax, (budget, res) in zip(axes[0], budgets.items(), strict=True):
@@ -200,9 +197,7 @@ def plot(info, path):
                      f"{res['n_test']} held-out problems", fontsize=9)
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=130)
-    os.replace(tmp, path)
+    save_figure(fig, path, dpi=130)
 
 
 def markdown(info):
@@ -254,13 +249,9 @@ def main() -> None:
         info["smollm2"] = smollm2(args)
         info["speed"] = speed(args)
     args.out.mkdir(parents=True, exist_ok=True)
-    tmp = args.out / "soft_thinking.json.tmp"
-    tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, args.out / "soft_thinking.json")
+    write_json(info, args.out / "soft_thinking.json")
     md = markdown(info)
-    tmp = args.out / "soft_thinking.md.tmp"
-    tmp.write_text(md, encoding="utf-8")
-    os.replace(tmp, args.out / "soft_thinking.md")
+    write_text(md, args.out / "soft_thinking.md")
     plot(info, args.out / "soft_thinking.png")
     print(md)
 

@@ -13,6 +13,8 @@ import torch
 from typer.testing import CliRunner
 
 from affectlab.codebook import lm_codes as C
+from affectlab.core.errors import ManifestError, NotFittedError
+from affectlab.core.manifest import MANIFEST, read_manifest
 from affectlab.errors import UnknownNameError
 
 SITES = ["blocks.0.mlp.out", "blocks.1.mlp.out"]
@@ -61,10 +63,16 @@ def test_save_load_round_trip_gives_identical_codes_and_logits(tmp_path: Path) -
     with torch.no_grad():
         logits = cbm.lm.model(**batch).logits
     cbm.save(tmp_path / "m")
-    meta = json.loads((tmp_path / "m" / C.MANIFEST).read_text())
-    assert meta["sites"] == SITES and meta["num_codes"] == 16 and meta["k"] == 4
-    assert meta["base_model"] == "tiny-llama"
-    assert not list((tmp_path / "m").glob("*.bin"))  # codebooks only, no base weights
+    meta = read_manifest(tmp_path / "m", "codebook.lm")
+    config = meta.config
+    assert config["sites"] == SITES and config["num_codes"] == 16 and config["k"] == 4
+    assert config["dtype"] == "float32" and config["search"] == C.SEARCH
+    assert meta.backbone == {"name": "tiny-llama", "fingerprint": cbm.lm.fingerprint}
+    assert meta.labels == list(cbm.search) and meta.scheme == "ekman6"
+    assert meta.files == [C.WEIGHTS] and meta.affectlab_version
+    # codebooks only, no base weights
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
+        "affectlab.json", C.WEIGHTS, C.SEARCH]
 
     loaded = C.load_codebook_model(tmp_path / "m", lm=_tiny())
     after = _codes(loaded, texts)
@@ -194,7 +202,7 @@ def test_bad_inputs_give_clear_errors(tmp_path: Path) -> None:
         C.normalise_emotion("rage")
     assert C.normalise_emotion(" Happiness ") == "joy"
     cbm = _model()
-    with pytest.raises(ValueError, match="no code search"):
+    with pytest.raises(NotFittedError, match="no code search"):
         C.emotion_codes(cbm, "fear")
     texts, labels = _labelled()
     C.search_codes(cbm, texts, labels, min_count=1)
@@ -209,6 +217,58 @@ def test_bad_inputs_give_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no codebook"), \
             C.forced_code_edits(cbm, {"blocks.0.attn.out": [1]}):
         pass
+
+
+def test_other_kinds_and_newer_formats_are_refused(tmp_path: Path) -> None:
+    cbm = _model()
+    folder = cbm.save(tmp_path / "m", dtype="float16")
+    data = json.loads((folder / MANIFEST).read_text())
+    (folder / MANIFEST).write_text(json.dumps({**data, "format_version": 2}))
+    with pytest.raises(ManifestError, match="format version 2"):
+        C.load_codebook_model(folder, lm=cbm.lm)
+    (folder / MANIFEST).write_text(json.dumps({**data, "kind": "synthetic.tiny_gpt"}))
+    with pytest.raises(ManifestError, match="'synthetic.tiny_gpt', not a codebook model"):
+        C.load_codebook_model(folder, lm=cbm.lm)
+    (folder / MANIFEST).write_text(json.dumps(data))
+    (folder / C.WEIGHTS).unlink()
+    with pytest.raises(ManifestError, match="incomplete"):
+        C.load_codebook_model(folder, lm=cbm.lm)
+
+
+def test_a_folder_saved_before_the_shared_manifest_still_loads(tmp_path: Path) -> None:
+    from affectlab.core.files import save_tensors, write_json
+
+    cbm = _model()
+    texts, labels = _labelled()
+    C.search_codes(cbm, texts, labels, min_count=1, top=3)
+    old = tmp_path / "old"  # as affectlab wrote it: codebooks, search.json, then manifest.json
+    save_tensors({name: layer.codebook.detach().clone()
+                  for name, layer in cbm.codebooks().items()}, old / C.WEIGHTS)
+    write_json(cbm.search, old / C.SEARCH)
+    cbm.info = {"steps": 3, "date": "2026-12-01"}
+    write_json({**cbm.manifest(), "dtype": "float32"}, old / C.LEGACY_MANIFEST)
+    assert not (old / MANIFEST).exists()
+    meta = C.read_codebook_manifest(old)
+    assert meta.kind == "codebook.lm" and meta.backbone["name"] == "tiny-llama"
+    assert meta.created == "2026-12-01" and meta.labels == list(cbm.search)
+    loaded = C.load_codebook_model(old, lm=_tiny())
+    assert loaded.info == cbm.info and loaded.search == cbm.search
+    assert loaded.sites == SITES and (loaded.num_codes, loaded.k) == (16, 4)
+    for name, layer in loaded.codebooks().items():
+        assert torch.equal(layer.codebook, cbm.codebooks()[name].codebook)
+    (old / C.LEGACY_MANIFEST).write_text(json.dumps({"format": "something-else/1"}))
+    with pytest.raises(ManifestError, match="not a saved codebook model"):
+        C.load_codebook_model(old, lm=_tiny())
+
+
+def test_the_shipped_codebooks_use_the_shared_manifest() -> None:
+    folder = C.default_model_dir()
+    assert not (folder / C.LEGACY_MANIFEST).exists()
+    meta = C.read_codebook_manifest(folder)
+    assert meta.backbone["name"] == "SmolLM2-135M-Instruct"
+    assert meta.config["sites"] == list(C.DEFAULT_SITES) and meta.config["dtype"] == "float16"
+    assert meta.labels == sorted(C.EKMAN) and meta.scheme == "ekman6"
+    assert set(json.loads((folder / C.SEARCH).read_text())) == set(C.EKMAN)
 
 
 # -- the command line ------------------------------------------------------------------------

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+
 import pytest
 import torch
 
+from affectlab.core.errors import ManifestError
+from affectlab.core.manifest import MANIFEST, read_manifest
 from affectlab.lm.decoding.soft_thinking import SoftThinkingConfig, think_and_answer
 from affectlab.synthetic import addition as at
 
@@ -56,7 +61,7 @@ def test_training_lowers_the_loss_and_save_load_is_exact(tmp_path):
     with torch.inference_mode():
         assert torch.equal(model(input_ids=ids).logits, back(input_ids=ids).logits)
     assert spec2 == spec
-    with pytest.raises(FileNotFoundError, match="no addition model"):
+    with pytest.raises(FileNotFoundError, match="no saved addition model"):
         at.load(tmp_path / "none")
 
 
@@ -68,3 +73,46 @@ def test_both_thinking_modes_run_on_the_task_model():
         r = think_and_answer(model, tok, tok.encode(at.prompt(12, 34, 2)), cfg, mode=mode)
         assert r.think_tokens <= 9 and r.answer_tokens <= 4
         assert r.stop_reason in ("marker", "budget", "eos", "cold-stop")
+
+
+def _small() -> tuple[at.ModelSpec, object]:
+    spec = at.ModelSpec(digits=2, hidden=32, layers=1, heads=2, intermediate=64)
+    return spec, at.make_model(spec, seed=3)
+
+
+def _logits(model) -> torch.Tensor:
+    ids = torch.tensor([at.AdditionTokenizer().encode(at.example(12, 34, 2))])
+    with torch.inference_mode():
+        return model(input_ids=ids).logits
+
+
+def test_the_saved_folder_holds_the_shared_manifest(tmp_path):
+    spec, model = _small()
+    folder = at.save(model, spec, tmp_path / "m", metrics={"accuracy": 0.5})
+    assert sorted(p.name for p in folder.iterdir()) == [MANIFEST, at.WEIGHTS]
+    manifest = read_manifest(folder, at.KIND)
+    assert manifest.config == asdict(spec) and manifest.files == [at.WEIGHTS]
+    assert manifest.metrics == {"accuracy": 0.5} and manifest.affectlab_version
+    data = json.loads((folder / MANIFEST).read_text())
+    (folder / MANIFEST).write_text(json.dumps({**data, "format_version": 2}))
+    with pytest.raises(ManifestError, match="format version 2"):
+        at.load(folder)
+    (folder / MANIFEST).write_text(json.dumps({**data, "kind": "synthetic.tiny_gpt"}))
+    with pytest.raises(ManifestError, match="'synthetic.tiny_gpt', not a addition model"):
+        at.load(folder)
+
+
+def test_a_folder_saved_before_the_shared_manifest_still_loads(tmp_path):
+    from safetensors.torch import save_file
+
+    spec, model = _small()
+    old = tmp_path / "old"  # as affectlab wrote it: model.safetensors and spec.json
+    old.mkdir()
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()
+               if k != "lm_head.weight"}, str(old / "model.safetensors"))
+    (old / "spec.json").write_text(json.dumps(asdict(spec), indent=2) + "\n")
+    back, _tok, spec2 = at.load(old)
+    assert spec2 == spec and torch.equal(_logits(back), _logits(model))
+    (old / "spec.json").write_text(json.dumps({"digits": 2, "colour": "red"}))
+    with pytest.raises(ManifestError, match="not an addition model spec"):
+        at.load(old)

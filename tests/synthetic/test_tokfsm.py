@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
 from contextlib import ExitStack
+from dataclasses import asdict
 
 import pytest
 import torch
 
+from affectlab.core.errors import ManifestError
+from affectlab.core.manifest import MANIFEST, read_manifest
 from affectlab.synthetic.tiny_gpt import GPTConfig, TinyGPT
 from affectlab.synthetic.tokfsm import (
     FSM,
@@ -101,6 +105,9 @@ def test_tiny_training_beats_chance_and_round_trips(tmp_path) -> None:
     assert m["intervention_next_digits"]["next_digits"] is True
     assert not math.isnan(inter["jsd_drop"])
     save_result(res, str(tmp_path / "m"))
+    manifest = read_manifest(tmp_path / "m", "synthetic.tiny_gpt")
+    assert manifest.metrics["transition_accuracy"] == pytest.approx(m["transition_accuracy"])
+    assert manifest.config["extra"]["tokfsm"] == asdict(res.config)
     model, fsm2, cfg = load_result(str(tmp_path / "m"))
     assert torch.equal(fsm2.successors, fsm.successors) and cfg == res.config
     x = fsm.sequences(3, 24, torch.Generator().manual_seed(0))
@@ -127,6 +134,9 @@ def test_gpt_sites_and_errors(tmp_path) -> None:
     model.save(tmp_path / "g")
     again = TinyGPT.load(tmp_path / "g")
     torch.testing.assert_close(again(ids), model.eval()(ids))
+    manifest = read_manifest(tmp_path / "g", "synthetic.tiny_gpt")
+    assert manifest.config["gpt"] == asdict(cfg) and manifest.files == ["model.safetensors"]
+    assert sorted(p.name for p in (tmp_path / "g").iterdir()) == [MANIFEST, "model.safetensors"]
     with pytest.raises(ValueError):
         TinyGPT(GPTConfig(vocab_size=10, codebook_sites=["blocks.0.resid_post"]))
     with pytest.raises(ValueError):
@@ -276,3 +286,49 @@ def test_intervention_options_and_errors() -> None:
         resolve_sites(model, "blocks.5.mlp.out")
     with pytest.raises(ValueError):
         resolve_sites(model, "layer3")
+
+
+def test_tiny_gpt_manifest_refuses_other_kinds_and_newer_formats(tmp_path) -> None:
+    model = TinyGPT(tiny_config().gpt_config())
+    folder = model.save(tmp_path / "g", extra={"note": 1}, metrics={"acc": 0.5})
+    manifest = read_manifest(folder, "synthetic.tiny_gpt")
+    assert manifest.config["extra"] == {"note": 1} and manifest.metrics == {"acc": 0.5}
+    assert TinyGPT.load(folder).extra == {"note": 1}
+    data = json.loads((folder / MANIFEST).read_text())
+    (folder / MANIFEST).write_text(json.dumps({**data, "format_version": 2}))
+    with pytest.raises(ManifestError, match="format version 2"):
+        TinyGPT.load(folder)
+    (folder / MANIFEST).write_text(json.dumps({**data, "kind": "synthetic.addition"}))
+    with pytest.raises(ManifestError, match="'synthetic.addition', not a TinyGPT model"):
+        TinyGPT.load(folder)
+    with pytest.raises(ManifestError, match="not a TinyGPT model"):
+        load_result(folder)
+
+
+def test_a_tokfsm_folder_saved_before_the_shared_manifest_still_loads(tmp_path) -> None:
+    from safetensors.torch import save_file
+
+    cfg = tiny_config()
+    torch.manual_seed(0)
+    model = TinyGPT(cfg.gpt_config()).eval()
+    old = tmp_path / "old"  # as affectlab wrote it: model.safetensors and config.json
+    old.mkdir()
+    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+              str(old / "model.safetensors"))
+    (old / "config.json").write_text(json.dumps({
+        "config": asdict(cfg.gpt_config()),
+        "extra": {"tokfsm": asdict(cfg), "metrics": {"transition_accuracy": 0.5}, "curve": []}},
+        indent=2))
+    back, fsm, cfg2 = load_result(old)
+    assert cfg2 == cfg and back.extra["metrics"] == {"transition_accuracy": 0.5}
+    x = fsm.sequences(2, 16, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(back(x), model(x))
+    (old / "config.json").write_text(json.dumps({"architectures": ["LlamaForCausalLM"]}))
+    with pytest.raises(ManifestError, match="not the config of a saved TinyGPT"):
+        TinyGPT.load(old)
+
+
+def test_load_result_needs_the_tokfsm_config(tmp_path) -> None:
+    TinyGPT(tiny_config().gpt_config()).save(tmp_path / "g")
+    with pytest.raises(ManifestError, match="no TokFSM config"):
+        load_result(tmp_path / "g")

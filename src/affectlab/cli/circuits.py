@@ -138,7 +138,7 @@ def discover_command(
     as_json: bool = _JSON,
 ) -> None:
     """Directions, neurons, heads and sublayer importance from the SEV training scenarios."""
-    from affectlab.files import write_json
+    from affectlab.core.files import write_json
     from affectlab.lm.steering.circuits import discover_circuits
     from affectlab.lm.steering.plots import plot_importance, plot_stability
     from affectlab.lm.steering.scenarios import load_scenarios, split_scenarios
@@ -200,7 +200,7 @@ def evaluate_command(
 ) -> None:
     """Emotion-expression accuracy and fluency of prompting, steering and circuit modulation on
     held-out scenarios (resumes where a killed run stopped)."""
-    from affectlab.files import write_json
+    from affectlab.core.files import write_json
     from affectlab.lm.steering.circuits import EmotionCircuit
     from affectlab.lm.steering.emotion_control import emotion_control, validate_components
     from affectlab.lm.steering.emotion_directions import EmotionDirections

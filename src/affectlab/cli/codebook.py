@@ -143,11 +143,14 @@ def eval_command(
     as_json: bool = _JSON,
 ) -> None:
     """Evaluate a saved TokFSM model: rollout accuracy, code purity, interventions."""
+    from affectlab.core.errors import ManifestError, ModelNotFoundError
     from affectlab.synthetic.tokfsm import evaluate_model, load_result
 
-    if not (model / "config.json").is_file():
-        fail(f"{model} holds no saved model (config.json missing)", as_json=as_json)
-    net, fsm, _ = load_result(str(model))
+    try:
+        net, fsm, _ = load_result(model)
+    except (ModelNotFoundError, ManifestError) as exc:
+        fail(f"{exc} (a folder written by `affectlab codebook tokfsm train --out`)",
+             as_json=as_json)
     metrics = evaluate_model(net, fsm, rollouts)
     if as_json:
         emit_json(metrics)
@@ -158,15 +161,23 @@ def eval_command(
 # -- codebooks in the language model ----------------------------------------------------------
 def _model_dir(model: Path | None, as_json: bool) -> Path:
     """The given codebook-model folder or the shipped default, checked."""
-    from affectlab.codebook.lm_codes import MANIFEST, WEIGHTS, default_model_dir
+    from affectlab.codebook.lm_codes import WEIGHTS, default_model_dir, read_codebook_manifest
+    from affectlab.core.errors import ManifestError, ModelNotFoundError
 
     folder = default_model_dir() if model is None else model
-    if not (folder / MANIFEST).is_file() or not (folder / WEIGHTS).is_file():
+    try:
+        read_codebook_manifest(folder)
+        if not (folder / WEIGHTS).is_file():
+            raise ModelNotFoundError(f"{folder} holds no saved codebook model ({WEIGHTS} "
+                                     "missing)")
+    except ModelNotFoundError:
         if model is None:
             fail("no codebook model shipped here: pass --model DIR (a folder written by "
                  "`affectlab codebook train --out DIR`)", as_json=as_json)
-        fail(f"{folder} holds no saved codebook model ({MANIFEST} and {WEIGHTS} expected; "
+        fail(f"{folder} holds no saved codebook model (affectlab.json and {WEIGHTS} expected; "
              "train one with `affectlab codebook train --out DIR`)", as_json=as_json)
+    except ManifestError as exc:
+        fail(str(exc), as_json=as_json)
     return folder
 
 
@@ -203,7 +214,8 @@ def lm_train_command(
 ) -> None:
     """Fine-tune codebooks in the language model on emotional text, search emotion codes, save.
 
-    Only the codebooks are written (safetensors, manifest.json, search.json), not the base model.
+    Only the codebooks are written (safetensors, search.json, affectlab.json), not the base
+    model.
     """
     import torch
 
@@ -276,9 +288,8 @@ def lm_search_command(
 
     Reads the search saved with the model, or with --texts runs a new one on your texts (every
     Ekman emotion among their labels; the other labels are the contrast)."""
-    import json
-
-    from affectlab.codebook.lm_codes import MANIFEST, SEARCH
+    from affectlab.codebook.lm_codes import SEARCH, read_codebook_manifest
+    from affectlab.core.files import read_json
 
     target = _emotion(emotion, as_json)
     if top < 1:
@@ -294,11 +305,12 @@ def lm_search_command(
         fail(f"{folder} has no code search ({SEARCH}); retrain with `affectlab codebook train` "
              "or search your own texts with --texts FILE", as_json=as_json)
     else:
-        search = json.loads((folder / SEARCH).read_text())
+        search = read_json(folder / SEARCH)
     if not search.get(target):
         fail(f"the code search in {folder} has no codes for {target!r}", as_json=as_json)
     ranked = search[target][:top]
-    base = json.loads((folder / MANIFEST).read_text()).get("base_model")
+    backbone = read_codebook_manifest(folder).backbone
+    base = backbone.get("name") if isinstance(backbone, dict) else backbone
     if as_json:
         emit_json({"emotion": target, "model": str(folder), "base_model": base, "codes": ranked})
         return
@@ -339,8 +351,8 @@ def _search_texts(folder: Path, texts: Path, target: str, text_column: str, labe
     search = C.search_codes(cbm, [t for t, _ in rows], labels, emotions=emotions,
                             top=max(top, 10), min_count=min_count, max_len=max_len,
                             progress=not as_json)
-    if save:
-        cbm.save(folder)
+    if save:  # in the precision it was saved in
+        cbm.save(folder, dtype=C.read_codebook_manifest(folder).config.get("dtype", "float32"))
     return search
 
 

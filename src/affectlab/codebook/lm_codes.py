@@ -11,9 +11,11 @@ bottleneck costs against the unmodified model.
 texts labelled with it (smoothed log-odds against every other label) and shows where they fire;
 `steer_codes` forces an emotion's codes at the generation positions while the model writes.
 
-`CodebookModel.save(dir)` writes only the codebooks (``codebooks.safetensors``) and a JSON
-manifest (sites, num_codes, k, base model); `load_codebook_model(dir)` rebuilds the model in one
-call. A small model trained by `benchmarks/codebook_lm.py` ships in ``default_lm/``.
+`CodebookModel.save(dir)` writes only the codebooks (``codebooks.safetensors``), the code search
+(``search.json``) and the shared manifest ``affectlab.json`` (kind "codebook.lm": sites,
+num_codes, k, options, the base model); `load_codebook_model(dir)` rebuilds the model in one
+call (folders saved before, with ``manifest.json``, still load). A small model trained by
+`benchmarks/codebook_lm.py` ships in ``default_lm/``.
 
 >>> cbm = load_codebook_model()                        # the shipped default
 >>> cbm.search["joy"][:3]                              # codes most associated with joy
@@ -22,7 +24,6 @@ call. A small model trained by `benchmarks/codebook_lm.py` ships in ``default_lm
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import time
@@ -39,8 +40,10 @@ from torch import Tensor
 
 from affectlab.codebook.insert import HFCodebooks, _attach, insert_codebooks
 from affectlab.codebook.layer import CodebookLayer
+from affectlab.core.errors import ManifestError, ModelNotFoundError, NotFittedError
+from affectlab.core.files import read_json, save_tensors, write_json
+from affectlab.core.manifest import MANIFEST, Manifest, read_manifest, write_manifest  # noqa: F401
 from affectlab.core.progress import progress_bar
-from affectlab.files import save_tensors, write_json
 from affectlab.lm.model.language_model import LanguageModel
 from affectlab.lm.model.sites import parse_site
 
@@ -59,6 +62,7 @@ __all__ = [
     "load_codebook_model",
     "normalise_emotion",
     "rank_codes",
+    "read_codebook_manifest",
     "search_codes",
     "steer_codes",
     "train_codebooks",
@@ -71,9 +75,14 @@ EKMAN = ("anger", "disgust", "fear", "joy", "sadness", "surprise")
 DEFAULT_SITES = ("blocks.18.mlp.out", "blocks.22.mlp.out")
 _ALIASES = {"happiness": "joy", "happy": "joy", "sad": "sadness", "angry": "anger",
             "afraid": "fear", "scared": "fear", "surprised": "surprise", "disgusted": "disgust"}
-MANIFEST = "manifest.json"
+KIND = "codebook.lm"
+FORMAT_VERSION = 1
+#: The manifest affectlab wrote before the shared `affectlab.json` (still read), and its format.
+LEGACY_MANIFEST = "manifest.json"
+LEGACY_FORMAT = "affectlab-codebook-lm/1"
 WEIGHTS = "codebooks.safetensors"
 SEARCH = "search.json"
+_DTYPES = ("float32", "float16", "bfloat16")
 
 
 def normalise_emotion(name: str) -> str:
@@ -139,23 +148,63 @@ class CodebookModel:
         self.hooks.remove()
 
     def manifest(self) -> dict[str, Any]:
-        """What `load_codebook_model` needs besides the weights."""
-        return {"format": "affectlab-codebook-lm/1", "base_model": self.lm.name,
+        """What `load_codebook_model` needs besides the weights (the settings of the saved
+        manifest: base model, sites, sizes, options, training notes)."""
+        return {"format": LEGACY_FORMAT, "base_model": self.lm.name,
                 "sites": list(self.sites), "num_codes": self.num_codes, "k": self.k,
                 "options": self.options, "info": self.info}
 
     def save(self, directory: str | os.PathLike[str], dtype: str = "float32") -> Path:
-        """Write the codebooks (safetensors, `dtype`), the manifest and the code search."""
-        if dtype not in ("float32", "float16", "bfloat16"):
+        """Write the codebooks (safetensors, `dtype`), the code search, then the manifest
+        ``affectlab.json`` (kind "codebook.lm"), each atomically."""
+        if dtype not in _DTYPES:
             raise ValueError(f"dtype must be float32, float16 or bfloat16, got {dtype!r}")
         out = Path(directory)
         weights = {name: layer.codebook.detach().to("cpu", getattr(torch, dtype)).contiguous()
                    for name, layer in self.codebooks().items()}
         save_tensors(weights, out / WEIGHTS)
-        if self.search:
+        if self.search:  # optional: not among the manifest's files
             write_json(self.search, out / SEARCH)
-        write_json({**self.manifest(), "dtype": dtype}, out / MANIFEST)  # last: marks complete
+        elif (out / SEARCH).is_file():  # an earlier save's search does not describe these codes
+            (out / SEARCH).unlink()
+        labels = list(self.search) or None
+        write_manifest(out, Manifest(  # last: a folder with it holds every file it names
+            kind=KIND, format_version=FORMAT_VERSION, scheme="ekman6" if labels else None,
+            labels=labels, backbone={"name": self.lm.name, "fingerprint": self.lm.fingerprint},
+            training=dict(self.info),
+            config={"sites": list(self.sites), "num_codes": self.num_codes, "k": self.k,
+                    "options": dict(self.options), "dtype": dtype,
+                    "search": SEARCH if self.search else None},
+            files=[WEIGHTS]))
         return out
+
+
+def _from_legacy(folder: Path, old: dict[str, Any]) -> Manifest:
+    """The manifest of a folder saved before `affectlab.json` (``manifest.json``)."""
+    if old.get("format") != LEGACY_FORMAT:
+        raise ManifestError(f"{folder / LEGACY_MANIFEST} is not a saved codebook model "
+                            f"(format {old.get('format')!r}, expected {LEGACY_FORMAT!r})")
+    missing = [k for k in ("sites", "num_codes", "k") if k not in old]
+    if missing:
+        raise ManifestError(f"{folder / LEGACY_MANIFEST} lacks {', '.join(missing)}")
+    searched = (folder / SEARCH).is_file()
+    labels = list(read_json(folder / SEARCH)) if searched else None
+    info = old.get("info", {})
+    return Manifest(kind=KIND, format_version=FORMAT_VERSION, affectlab_version="",
+                    scheme="ekman6" if labels else None, labels=labels or None,
+                    backbone={"name": old.get("base_model"), "fingerprint": None},
+                    training=info,
+                    config={"sites": old["sites"], "num_codes": old["num_codes"], "k": old["k"],
+                            "options": old.get("options", {}),
+                            "dtype": old.get("dtype", "float32"),
+                            "search": SEARCH if searched else None},
+                    files=[WEIGHTS], created=str(info.get("date", "")))
+
+
+def read_codebook_manifest(directory: str | os.PathLike[str]) -> Manifest:
+    """The manifest of a saved codebook model (either format), checked."""
+    return read_manifest(directory, KIND, max_version=FORMAT_VERSION, what="codebook model",
+                         legacy={LEGACY_MANIFEST: _from_legacy})
 
 
 def attach_codebooks(lm: LanguageModel, sites: Sequence[str] = DEFAULT_SITES,
@@ -187,18 +236,23 @@ def load_codebook_model(directory: str | os.PathLike[str] | None = None,
     from safetensors.torch import load_file
 
     src = default_model_dir() if directory is None else Path(directory)
-    if not (src / MANIFEST).is_file() or not (src / WEIGHTS).is_file():
-        raise FileNotFoundError(f"{src} holds no saved codebook model ({MANIFEST} and {WEIGHTS} "
-                                "expected; train one with `affectlab codebook train --out DIR`)")
-    meta = json.loads((src / MANIFEST).read_text())
+    try:
+        manifest = read_codebook_manifest(src)
+    except ModelNotFoundError as err:
+        raise ModelNotFoundError(f"{err}; train one with `affectlab codebook train --out DIR`"
+                                 ) from err
+    if not (src / WEIGHTS).is_file():
+        raise ModelNotFoundError(f"{src} holds no saved codebook model ({WEIGHTS} missing; "
+                                 "train one with `affectlab codebook train --out DIR`)")
+    config = manifest.config
     if lm is None:
         from affectlab.lm import load as load_lm
         from affectlab.lm.model.loading import is_default
 
-        base = meta.get("base_model")
+        base = (manifest.backbone or {}).get("name")
         lm = load_lm(None if is_default(base) else base)
-    cbm = attach_codebooks(lm, meta["sites"], meta["num_codes"], meta["k"],
-                           **meta.get("options", {}))
+    cbm = attach_codebooks(lm, config["sites"], config["num_codes"], config["k"],
+                           **config.get("options", {}))
     weights = load_file(str(src / WEIGHTS))
     for name, layer in cbm.codebooks().items():
         if name not in weights:
@@ -210,9 +264,9 @@ def load_codebook_model(directory: str | os.PathLike[str] | None = None,
         with torch.no_grad():
             layer.codebook.copy_(w.to(layer.codebook))
         layer.initialized.fill_(True)
-    cbm.info = meta.get("info", {})
+    cbm.info = dict(manifest.training)
     if (src / SEARCH).is_file():
-        cbm.search = json.loads((src / SEARCH).read_text())
+        cbm.search = read_json(src / SEARCH)
     return cbm
 
 
@@ -582,8 +636,8 @@ def emotion_codes(cbm: CodebookModel, emotion: str, n_codes: int | None = None
     """Per site, the top `n_codes` (default k) codes of `emotion` from the model's code search."""
     emotion = normalise_emotion(emotion)
     if not cbm.search.get(emotion):
-        raise ValueError(f"the codebook model has no code search for {emotion!r}: run "
-                         "`search_codes` (or `affectlab codebook train`) first")
+        raise NotFittedError("codebook model", f"it has no code search for {emotion!r}: run "
+                             "`search_codes` (or `affectlab codebook train`) first")
     n = cbm.k if n_codes is None else int(n_codes)
     if not 1 <= n <= cbm.k:
         raise ValueError(f"n_codes must lie in [1, k={cbm.k}], got {n_codes}")

@@ -8,21 +8,30 @@ format needs its thinking to answer.
 
 `AdditionTokenizer` is a character tokenizer with the interface the decoders use (`encode`,
 `decode`, `eos_token_id`), `make_model` a tiny Llama, `train` a CPU-cheap training loop, and
-`save`/`load` keep model and tokenizer together in one folder.
+`save`/`load` keep model and tokenizer together in one folder (``model.safetensors`` and the
+shared manifest ``affectlab.json`` of kind "synthetic.addition", the model spec in it; folders
+saved before, with ``spec.json``, still load).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from affectlab.core.errors import ManifestError
+from affectlab.core.manifest import Manifest, read_manifest, write_manifest
 from affectlab.core.progress import track
+
+KIND = "synthetic.addition"
+FORMAT_VERSION = 1
+WEIGHTS = "model.safetensors"
+#: What `save` wrote before the shared manifest (still read): the `ModelSpec` as JSON.
+LEGACY_SPEC = "spec.json"
 
 THINK, END_THINK, EOS, PAD = "<think>", "</think>", "<eos>", "<pad>"
 SYMBOLS = [PAD, EOS, THINK, END_THINK, "+", "=", ",", *"0123456789"]
@@ -179,37 +188,46 @@ def train(spec: ModelSpec | None = None, *, steps: int = 1500, batch_size: int =
     return model, tok, losses
 
 
-def save(model: Any, spec: ModelSpec, folder: str | os.PathLike[str]) -> Path:
-    """Weights (safetensors) and the spec (JSON) in one folder, each written atomically."""
-    from safetensors.torch import save_file
+def save(model: Any, spec: ModelSpec, folder: str | os.PathLike[str], *,
+         metrics: dict[str, Any] | None = None) -> Path:
+    """Weights (``model.safetensors``), then the manifest ``affectlab.json`` (kind
+    "synthetic.addition", the spec as its config) in one folder, each written atomically."""
+    from affectlab.core.files import save_tensors
 
     out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.contiguous() for k, v in model.state_dict().items()
+    state = {k: v for k, v in model.state_dict().items()
              if k != "lm_head.weight"}  # tied to the embeddings
-    tmp = out / "model.safetensors.tmp"
-    save_file(state, str(tmp))
-    os.replace(tmp, out / "model.safetensors")
-    tmp = out / "spec.json.tmp"
-    tmp.write_text(json.dumps(asdict(spec), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out / "spec.json")
+    save_tensors(state, out / WEIGHTS)
+    write_manifest(out, Manifest(kind=KIND, format_version=FORMAT_VERSION,
+                                 metrics=dict(metrics or {}), config=asdict(spec),
+                                 files=[WEIGHTS]))
     return out
 
 
+def _from_legacy(folder: Path, old: dict[str, Any]) -> Manifest:
+    """The manifest of a folder saved before ``affectlab.json`` (``spec.json``)."""
+    known = {f.name for f in fields(ModelSpec)}
+    unknown = sorted(set(old) - known)
+    if unknown:
+        raise ManifestError(f"{folder / LEGACY_SPEC} is not an addition model spec (unknown "
+                            f"keys {unknown})")
+    return Manifest(kind=KIND, format_version=FORMAT_VERSION, config=dict(old), files=[WEIGHTS])
+
+
 def load(folder: str | os.PathLike[str]) -> tuple[Any, AdditionTokenizer, ModelSpec]:
-    """(model, tokenizer, spec) saved by `save`."""
+    """(model, tokenizer, spec) saved by `save` (or by affectlab before ``affectlab.json``)."""
     from safetensors.torch import load_file
 
     path = Path(folder)
-    if not (path / "spec.json").exists() or not (path / "model.safetensors").exists():
-        raise FileNotFoundError(f"no addition model in {path} (spec.json, model.safetensors)")
-    spec = ModelSpec(**json.loads((path / "spec.json").read_text(encoding="utf-8")))
+    manifest = read_manifest(path, KIND, max_version=FORMAT_VERSION, what="addition model",
+                             legacy={LEGACY_SPEC: _from_legacy})
+    spec = ModelSpec(**manifest.config)
     model = make_model(spec)
-    model.load_state_dict(load_file(str(path / "model.safetensors")), strict=False)
+    model.load_state_dict(load_file(str(path / WEIGHTS)), strict=False)
     model.tie_weights()
     model.eval()
     return model, AdditionTokenizer(), spec
 
 
-__all__ = ["AdditionTokenizer", "ModelSpec", "batch_tensors", "example", "load", "make_model",
-           "parse_answer", "problems", "prompt", "save", "scratchpad", "train"]
+__all__ = ["KIND", "WEIGHTS", "AdditionTokenizer", "ModelSpec", "batch_tensors", "example", "load",
+           "make_model", "parse_answer", "problems", "prompt", "save", "scratchpad", "train"]

@@ -3,14 +3,15 @@
 `TinyGPT` is a pre-LN transformer whose insertion points use affectlab site names:
 ``blocks.{i}.attn.head_in`` (each head's output before the output projection, one codebook per
 head) and ``blocks.{i}.mlp.out`` (the MLP output before it joins the residual stream).
-`save(dir)` / `TinyGPT.load(dir)` write and read weights (safetensors) and config (json).
+`save(dir)` / `TinyGPT.load(dir)` write and read the weights (``model.safetensors``) and the
+shared manifest ``affectlab.json`` (kind "synthetic.tiny_gpt", the config in it); folders saved
+before, with ``config.json``, still load.
 
 Codebooks for Hugging Face models are `affectlab.codebook.insert.insert_codebooks`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,9 +22,16 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from affectlab.codebook.layer import CodebookLayer, GroupedCodebookLayer, _GroupedCodebooks
+from affectlab.core.errors import ManifestError
+from affectlab.core.manifest import Manifest, read_manifest, write_manifest
 from affectlab.lm.model.sites import parse_site
 
 GPT_POINTS = ("attn.head_in", "mlp.out")
+KIND = "synthetic.tiny_gpt"
+FORMAT_VERSION = 1
+WEIGHTS = "model.safetensors"
+#: What `save` wrote before the shared manifest (still read): {"config": ..., "extra": ...}.
+LEGACY_CONFIG = "config.json"
 
 
 @dataclass
@@ -135,27 +143,44 @@ class TinyGPT(nn.Module):
         losses = [m.aux_loss for m in self.codebook_modules.values()]
         return torch.stack(losses).sum() if losses else torch.zeros(())
 
-    def save(self, directory: str | os.PathLike[str], extra: dict[str, Any] | None = None) -> Path:
-        """Write model.safetensors and config.json (plus `extra` metadata) to `directory`."""
-        from affectlab.files import save_tensors, write_json
+    def save(self, directory: str | os.PathLike[str], extra: dict[str, Any] | None = None, *,
+             metrics: dict[str, Any] | None = None) -> Path:
+        """Write ``model.safetensors``, then the manifest ``affectlab.json`` (kind
+        "synthetic.tiny_gpt": the config, `extra` metadata and `metrics`) to `directory`."""
+        from affectlab.core.files import save_tensors
 
         out = Path(directory)
         state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
-        save_tensors(state, out / "model.safetensors")
-        write_json({"config": asdict(self.cfg), "extra": extra or {}}, out / "config.json")
+        save_tensors(state, out / WEIGHTS)
+        write_manifest(out, Manifest(kind=KIND, format_version=FORMAT_VERSION,
+                                     metrics=dict(metrics or {}),
+                                     config={"gpt": asdict(self.cfg), "extra": extra or {}},
+                                     files=[WEIGHTS]))
         return out
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str]) -> TinyGPT:
-        """A model written by `save`, in eval mode."""
+        """A model written by `save` (or by affectlab before ``affectlab.json``), in eval mode;
+        its `extra` metadata is `model.extra`."""
         from safetensors.torch import load_file
 
         src = Path(directory)
-        meta = json.loads((src / "config.json").read_text())
-        model = cls(GPTConfig(**meta["config"]))
-        model.load_state_dict(load_file(str(src / "model.safetensors")))
-        model.extra = meta.get("extra", {})
+        manifest = read_manifest(src, KIND, max_version=FORMAT_VERSION, what="TinyGPT model",
+                                 legacy={LEGACY_CONFIG: _from_legacy})
+        model = cls(GPTConfig(**manifest.config["gpt"]))
+        model.load_state_dict(load_file(str(src / WEIGHTS)))
+        model.extra = manifest.config.get("extra", {})
+        model.manifest_ = manifest
         return model.eval()
 
 
-__all__ = ["GPT_POINTS", "GPTConfig", "TinyGPT"]
+def _from_legacy(folder: Path, old: dict[str, Any]) -> Manifest:
+    """The manifest of a folder saved before ``affectlab.json`` (``config.json``)."""
+    config = old.get("config")
+    if not isinstance(config, dict) or "vocab_size" not in config:
+        raise ManifestError(f"{folder / LEGACY_CONFIG} is not the config of a saved TinyGPT")
+    return Manifest(kind=KIND, format_version=FORMAT_VERSION,
+                    config={"gpt": config, "extra": old.get("extra", {})}, files=[WEIGHTS])
+
+
+__all__ = ["GPT_POINTS", "KIND", "WEIGHTS", "GPTConfig", "TinyGPT"]

@@ -23,10 +23,12 @@ A `TinyGPT`, with or without codebooks, is trained on next-token prediction and 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -575,14 +577,24 @@ def evaluate_model(model: TinyGPT, fsm: FSM, n_rollouts: int = 256) -> dict[str,
     return out
 
 
-def save_result(result: TrainResult, directory: str) -> None:
-    """Model (safetensors + config) plus the FSM seed and TokFSM config, for `load_result`."""
-    result.model.save(directory, extra={"tokfsm": asdict(result.config),
-                                        "metrics": result.metrics, "curve": result.curve})
+def save_result(result: TrainResult, directory: str | os.PathLike[str]) -> Path:
+    """The model (``model.safetensors``, then the manifest ``affectlab.json`` of kind
+    "synthetic.tiny_gpt") with the TokFSM config (FSM seed included), metrics and loss curve in
+    its `extra` metadata, for `load_result`."""
+    return result.model.save(directory, extra={"tokfsm": asdict(result.config),
+                                               "metrics": result.metrics,
+                                               "curve": result.curve},
+                             metrics=result.metrics)
 
 
-def load_result(directory: str) -> tuple[TinyGPT, FSM, TokFSMConfig]:
+def load_result(directory: str | os.PathLike[str]) -> tuple[TinyGPT, FSM, TokFSMConfig]:
+    """(model, FSM, config) saved by `save_result` (either manifest format)."""
     model = TinyGPT.load(directory)
+    if "tokfsm" not in model.extra:
+        from affectlab.core.errors import ManifestError
+
+        raise ManifestError(f"{directory} holds a TinyGPT but no TokFSM config: it was not "
+                            "saved by save_result")
     cfg = TokFSMConfig(**model.extra["tokfsm"])
     return model, FSM(cfg.n_states, cfg.n_edges, cfg.fsm_seed), cfg
 

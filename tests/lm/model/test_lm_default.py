@@ -36,6 +36,27 @@ def test_a_missing_local_model_is_a_clear_error(tmp_path):
         load(str(tmp_path / "nowhere"))
 
 
+def test_the_dequantised_folder_is_written_file_by_file_and_marked_last(tmp_path):
+    """Each file appears whole (no temporaries left), `affectlab_source.json` comes last, and a
+    second writer into the same folder (another process finishing too) succeeds."""
+    from _lm_tiny import tiny_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tiny = tiny_model("llama")
+    root = tmp_path / "lm" / "smollm2-0123"
+    for _ in range(2):
+        loading._save_complete(root, tiny.model, tiny.tokenizer, {"sha256": "0123"})
+    assert json.loads((root / "affectlab_source.json").read_text()) == {"sha256": "0123"}
+    assert sorted(p.name for p in root.parent.iterdir()) == [root.name]  # no staging folder
+    assert not [p for p in root.rglob("*") if ".tmp-" in p.name]
+    again = AutoModelForCausalLM.from_pretrained(root, local_files_only=True)
+    assert AutoTokenizer.from_pretrained(root, local_files_only=True).vocab == \
+        tiny.tokenizer.vocab
+    for (name, a), (_, b) in zip(again.state_dict().items(), tiny.model.state_dict().items(),
+                                 strict=True):
+        assert np.array_equal(a.numpy(), b.numpy()), name
+
+
 @needs_smollm2
 def test_the_default_loads_from_a_cache_keyed_by_the_gguf_hash(default_lm):
     folder, digest = loading.dequantised_smollm2()

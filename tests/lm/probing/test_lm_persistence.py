@@ -127,6 +127,23 @@ def test_offset_probe_is_deterministic_for_a_seed():
     assert not np.array_equal(np.nan_to_num(first), np.nan_to_num(proba(1)))
 
 
+def test_offset_probe_clones_refits_and_says_when_not_fitted():
+    from sklearn.base import clone
+
+    from affectlab.core.errors import NotFittedError
+
+    states, mask, y = _synthetic(n=40)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        OffsetProbe().predict(states, mask)
+    probe = OffsetProbe(hidden=8, offset_dim=2, epochs=2, lr=5e-3, random_state=3)
+    params = probe.get_params()
+    probe.fit(states, mask, y)
+    copy = clone(probe)
+    assert copy.get_params() == params and not hasattr(copy, "model_")
+    np.testing.assert_array_equal(copy.fit(states, mask, y).predict_proba(states, mask),
+                                  probe.predict_proba(states, mask))
+
+
 def test_offset_probe_checks_inputs():
     states, mask, y = _synthetic(n=20)
     with pytest.raises(ValueError, match="n_texts, n_offsets, d"):

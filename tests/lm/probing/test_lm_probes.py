@@ -160,6 +160,25 @@ def test_clone_keeps_params_and_drops_fit(est, blobs) -> None:
     assert not hasattr(copy, "classes_")
 
 
+@pytest.mark.parametrize("est", [LinearProbe(C=0.3, max_iter=500, standardize=False,
+                                             random_state=7),
+                                 MLPProbe(hidden=16, epochs=3, lr=5e-3, batch_size=16,
+                                          warmup=0.2, weight_decay=1e-4, random_state=4)])
+def test_a_clone_refits_to_the_same_probe(est, blobs) -> None:
+    """Hyper-parameters are stored unchanged, so a clone of a fitted probe is the unfitted
+    probe with the same settings, and refitting it gives the same predictions."""
+    X, y = blobs
+    params = est.get_params()
+    est.fit(X, y)
+    assert est.get_params() == params  # fit changes no hyper-parameter
+    copy = clone(est)
+    assert copy.get_params() == params and copy is not est
+    assert not any(name.endswith("_") and not name.startswith("_") for name in vars(copy))
+    copy.fit(X, y)
+    np.testing.assert_allclose(copy.predict_proba(X), est.predict_proba(X))
+    np.testing.assert_array_equal(copy.predict(X), est.predict(X))
+
+
 @pytest.mark.parametrize("est", [LinearProbe(), MLPProbe(**FAST_MLP)])
 def test_cross_val_score(est, blobs) -> None:
     X, y = blobs
@@ -220,13 +239,20 @@ def test_errors(make, blobs) -> None:
 
 
 def test_unfitted_and_bad_params(blobs) -> None:
-    from sklearn.exceptions import NotFittedError
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    from affectlab.core.errors import NotFittedError
 
     X, y = blobs
+    for probe in (MLPProbe(), LinearProbe()):
+        for method in ("predict", "predict_proba"):
+            with pytest.raises(NotFittedError, match="not fitted") as caught:
+                getattr(probe, method)(X)
+            assert isinstance(caught.value, SklearnNotFittedError)  # scikit-learn's checks hold
     with pytest.raises(NotFittedError):
-        MLPProbe().predict(X)
+        LinearProbe().decision_function(X)
     with pytest.raises(NotFittedError):
-        LinearProbe().predict(X)
+        MLPProbe().logits(X)
     with pytest.raises(ValueError, match="hidden"):
         MLPProbe(hidden=0).fit(X, y)
     with pytest.raises(ValueError, match="warmup"):

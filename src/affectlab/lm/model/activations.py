@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from affectlab.core.files import load_arrays, read_json, save_arrays, write_json
 from affectlab.core.progress import progress_bar
 from affectlab.lm.model.language_model import LanguageModel, _as_texts
 from affectlab.lm.model.loading import cache_root
@@ -150,17 +151,11 @@ def _compute(lm: LanguageModel, texts: list[str], sites: list[str], pooling: str
 
 
 def _save_shard(path: Path, values: np.ndarray, counts: np.ndarray) -> None:
-    from safetensors.numpy import save_file
-
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    save_file({"values": np.ascontiguousarray(values), "n_tokens": counts}, str(tmp))
-    os.replace(tmp, path)
+    save_arrays({"values": values, "n_tokens": counts}, path)  # appears whole or not at all
 
 
 def _load_shard(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    from safetensors.numpy import load_file
-
-    data = load_file(str(path))
+    data = load_arrays(path)
     return data["values"], data["n_tokens"]
 
 
@@ -196,12 +191,9 @@ def extract(lm: LanguageModel, texts: Sequence[str], *, sites: Sequence[str] | N
         folder.mkdir(parents=True, exist_ok=True)
         manifest = folder / "manifest.json"
         if not manifest.exists():
-            tmp = manifest.with_name(f".manifest.tmp-{os.getpid()}")
-            tmp.write_text(json.dumps({"model": lm.name, "fingerprint": lm.fingerprint,
-                                       "n_texts": len(items), "shard_size": shard_size,
-                                       **settings}, indent=2))
-            os.replace(tmp, manifest)
-        shard_size = json.loads(manifest.read_text())["shard_size"]
+            write_json({"model": lm.name, "fingerprint": lm.fingerprint, "n_texts": len(items),
+                        "shard_size": shard_size, **settings}, manifest)
+        shard_size = read_json(manifest)["shard_size"]
     shards = range(0, len(items), shard_size)
     parts: list[np.ndarray] = []
     counts: list[np.ndarray] = []

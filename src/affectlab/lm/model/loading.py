@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
 import os
 import shutil
 import tempfile
@@ -101,22 +100,27 @@ def dequantised_smollm2(cache_dir: Path | None = None) -> tuple[Path, str]:
         model.load_state_dict(quantised.state_dict())
     finally:
         restore()
-    root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root.parent))
-    try:
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        (tmp / "affectlab_source.json").write_text(json.dumps(
-            {"source": str(gguf), "sha256": digest, "model": "SmolLM2-135M-Instruct",
-             "dequantised_from": "Q4_1"}, indent=2))
-        try:
-            os.replace(tmp, root)
-        except OSError:  # another process finished first
-            if not (root / "affectlab_source.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    _save_complete(root, model, tokenizer, {"source": str(gguf), "sha256": digest,
+                                            "model": "SmolLM2-135M-Instruct",
+                                            "dequantised_from": "Q4_1"})
     return root, digest
+
+
+def _save_complete(root: Path, model: Any, tokenizer: Any, source: dict[str, Any]) -> None:
+    """Save a Hugging Face model and tokenizer into `root`, each file appearing whole (through
+    `atomic_path`), then ``affectlab_source.json`` last: a folder with it is complete. Two
+    processes doing it at once write the same files and both succeed."""
+    from affectlab.core.files import atomic_path, write_json
+
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{root.name}.staging-", dir=root.parent) as staging:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        for item in sorted(Path(staging).rglob("*")):
+            if item.is_file():
+                with atomic_path(root / item.relative_to(staging)) as tmp:
+                    shutil.move(item, tmp)
+    write_json(source, root / "affectlab_source.json")
 
 
 def load_hf(name_or_path: str | os.PathLike[str] | None = None, *, dtype: Any = None,

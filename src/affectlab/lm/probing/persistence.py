@@ -22,14 +22,13 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from affectlab.core.plots import save_figure
 from affectlab.core.progress import progress_bar
 from affectlab.lm.model.activations import residual_sites
 from affectlab.lm.model.language_model import LanguageModel, _as_texts
-from affectlab.lm.probing.probes import check_training_params, warmup_cosine
+from affectlab.lm.probing.probes import check_training_params, require_fitted, warmup_cosine
 
 __all__ = ["OffsetProbe", "PersistenceResult", "ReplyStates", "collect_reply_states",
            "persistence", "plot_persistence", "residual_site"]
@@ -284,7 +283,7 @@ class OffsetProbe(BaseEstimator):
 
     def predict_proba(self, states: Any, mask: Any) -> np.ndarray:
         """(n, K, n_classes) class probabilities; NaN where the mask is False."""
-        check_is_fitted(self, "model_")
+        require_fitted(self, "model_")
         arr, m = _check_states(states, mask)
         if arr.shape[2] != self.n_features_in_:
             raise ValueError(f"states have {arr.shape[2]} features, the probe expects "

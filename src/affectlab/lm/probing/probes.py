@@ -16,13 +16,28 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_array, column_or_1d
 
-__all__ = ["LinearProbe", "MLPProbe", "probe_outputs", "warmup_cosine"]
+from affectlab.core.errors import NotFittedError
+
+__all__ = ["LinearProbe", "MLPProbe", "ProbeNotFittedError", "probe_outputs", "require_fitted",
+           "warmup_cosine"]
+
+
+class ProbeNotFittedError(NotFittedError, _SklearnNotFittedError):
+    """A probe used before `fit`: affectlab's `NotFittedError`, and scikit-learn's too, so
+    scikit-learn's own checks and ``except sklearn.exceptions.NotFittedError`` still hold."""
+
+
+def require_fitted(estimator: BaseEstimator, attribute: str) -> None:
+    """Raise `ProbeNotFittedError` unless `estimator` has its fitted `attribute`."""
+    if not hasattr(estimator, attribute):
+        raise ProbeNotFittedError(estimator, "call fit(X, y) first")
 
 
 # --- input checking -------------------------------------------------------------------------
@@ -132,17 +147,17 @@ class LinearProbe(ClassifierMixin, BaseEstimator):
     def decision_function(self, X: Any) -> np.ndarray:
         """Per-class scores (logits), shape (n_samples, n_classes), or (n_samples,) for 2 classes
         as in scikit-learn."""
-        check_is_fitted(self, "pipeline_")
+        require_fitted(self, "pipeline_")
         return self.pipeline_.decision_function(self._X(X))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in `classes_` order."""
-        check_is_fitted(self, "pipeline_")
+        require_fitted(self, "pipeline_")
         return self.pipeline_.predict_proba(self._X(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """Most probable class per row."""
-        check_is_fitted(self, "pipeline_")
+        require_fitted(self, "pipeline_")
         return self.pipeline_.predict(self._X(X))
 
 
@@ -290,7 +305,7 @@ class MLPProbe(ClassifierMixin, BaseEstimator):
         """Pre-softmax class scores, shape (n_samples, n_classes), as float64."""
         import torch
 
-        check_is_fitted(self, "model_")
+        require_fitted(self, "model_")
         arr = _check_X(X, self)
         with torch.no_grad():
             out = self.model_(self._inputs(arr))
@@ -305,7 +320,7 @@ class MLPProbe(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Most probable class per row."""
-        check_is_fitted(self, "model_")
+        require_fitted(self, "model_")
         return self.classes_[np.argmax(self.logits(X), axis=1)]
 
 

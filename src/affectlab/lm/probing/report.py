@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from affectlab.files import write_json
+from affectlab.core.files import write_json
 from affectlab.lm.model.language_model import LanguageModel
 from affectlab.lm.probing.probe_data import ProbeSet
 from affectlab.lm.probing.sweep import SweepResult, layer_sweep, sweep_inputs

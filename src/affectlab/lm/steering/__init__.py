@@ -4,6 +4,8 @@
 - `emotion_directions`: one direction per emotion, layer and sublayer.
 - `circuits`: the neurons and heads that carry each emotion (`discover_circuits`).
 - `defaults`: the directions and circuit of a model (packaged or computed once), `check_fits`.
+- `storage`: how directions and circuits are saved (safetensors and the shared manifest
+  `affectlab.json`; both may share one folder). It imports only `affectlab.core`.
 - `vectors`: steering (`steer`, `steering_edits`): add a direction while the model writes.
 - `modulation`: circuit modulation, ablation and enhancement.
 - `emotion_control`: the experiments comparing prompting, steering and modulation.

@@ -27,7 +27,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from affectlab.core.files import load_bundle, save_bundle
 from affectlab.core.progress import progress_bar
 from affectlab.directions import group_centred
 from affectlab.errors import UnknownNameError
@@ -41,6 +40,7 @@ from affectlab.lm.steering.emotion_directions import (
     last_token_states,
 )
 from affectlab.lm.steering.scenarios import EMOTIONS, NEUTRAL_SYSTEM, Scenario, SevItem, build_items
+from affectlab.lm.steering.storage import read_part, write_part
 
 __all__ = ["CircuitStats", "EmotionCircuit", "allocate", "circuit_stats", "discover_circuits",
            "reference_direction", "sublayer_importance"]
@@ -266,20 +266,23 @@ class EmotionCircuit:
         return sorted(rows, key=lambda r: -r["importance"])[:k]
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``circuit.safetensors`` and ``circuit.json`` into folder `path` (atomic)."""
+        """Write ``circuit.safetensors`` and then the manifest ``affectlab.json`` (kind
+        "lm.circuit") into folder `path`, each atomically. Directions already saved in the
+        folder are kept (the manifest then is of kind "lm.emotion_control", naming both)."""
         arrays = {"importance": self.importance, "mlp_delta": self.mlp_delta,
                   "head_delta": self.head_delta, "neuron_contrib": self.neuron_contrib,
                   "head_importance": self.head_importance}
-        info = {"kind": "affectlab.lm.EmotionCircuit", "emotions": self.emotions,
-                "neurons": {e: [list(x) for x in v] for e, v in self.neurons.items()},
-                "heads": {e: [list(x) for x in v] for e, v in self.heads.items()},
-                "meta": self.meta}
-        return save_bundle(path, "circuit", arrays, info)
+        config = {"emotions": list(self.emotions),
+                  "neurons": {e: [list(x) for x in v] for e, v in self.neurons.items()},
+                  "heads": {e: [list(x) for x in v] for e, v in self.heads.items()},
+                  "meta": self.meta}
+        return write_part(path, "circuit", arrays, config)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> EmotionCircuit:
-        """Reload a circuit written by `save`."""
-        info, arr = load_bundle(path, "circuit", "emotion circuit")
+        """Reload a circuit written by `save` (also a folder saved before ``affectlab.json``,
+        with ``circuit.json``)."""
+        info, arr, _ = read_part(path, "circuit")
         return cls(info["emotions"],
                    {e: [tuple(x) for x in v] for e, v in info["neurons"].items()},
                    {e: [tuple(x) for x in v] for e, v in info["heads"].items()},

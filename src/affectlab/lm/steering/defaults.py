@@ -9,7 +9,6 @@ defaults <- vectors <- modulation <- emotion_control.
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from affectlab.lm.model.loading import cache_root
 from affectlab.lm.steering.circuits import EmotionCircuit, discover_circuits
 from affectlab.lm.steering.emotion_directions import EmotionDirections
 from affectlab.lm.steering.scenarios import load_scenarios, split_scenarios
+from affectlab.lm.steering.storage import read_part_manifest, saved_parts
 
 __all__ = ["check_fits", "default_circuit", "default_directions", "packaged_artifacts"]
 
@@ -29,16 +29,16 @@ def packaged_artifacts() -> Path:
 
 def _artifacts_for(lm: LanguageModel) -> Path:
     packaged = packaged_artifacts()
-    info = packaged / "directions.json"
-    if info.is_file() and json.loads(info.read_text())["meta"].get("fingerprint") == \
-            lm.fingerprint:
-        return packaged
+    if "directions" in saved_parts(packaged):
+        meta = read_part_manifest(packaged, "directions")[0].get("meta", {})
+        if meta.get("fingerprint") == lm.fingerprint:
+            return packaged
     return cache_root() / "emotion" / (lm.fingerprint or "unnamed")[:16]
 
 
 def _ensure(lm: LanguageModel, progress: bool) -> Path:
     folder = _artifacts_for(lm)
-    if not (folder / "circuit.json").is_file() or not (folder / "directions.json").is_file():
+    if saved_parts(folder) != {"directions", "circuit"}:
         train, _ = split_scenarios(load_scenarios())
         directions, circuit = discover_circuits(lm, train, progress=progress)
         directions.save(folder)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from affectlab.core.files import read_json, write_json
 from affectlab.lm.model.fluency import distinct_n, repetition_rate, reply_perplexity
 from affectlab.lm.model.hooks import Edit
 from affectlab.lm.model.judges import Judge, expression_accuracy, get_judge
@@ -64,14 +65,11 @@ def _checkpoint(folder: Path | None, name: str, key: str,
         return run()
     path = folder / f"{name}.json"
     if path.is_file():
-        saved = json.loads(path.read_text())
+        saved = read_json(path)
         if saved.get("key") == key:
             return saved
     result = {"key": key, **run()}
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(result))
-    os.replace(tmp, path)
+    write_json(result, path, indent=None)  # appears whole: a killed run resumes here
     return result
 
 

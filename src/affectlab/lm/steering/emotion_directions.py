@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from affectlab.core.files import load_bundle, save_bundle
 from affectlab.core.progress import progress_bar
 from affectlab.directions import Direction, centroid_directions, direction_stability
 from affectlab.errors import UnknownNameError
 from affectlab.lm.model.language_model import LanguageModel
 from affectlab.lm.steering.scenarios import EMOTIONS, Scenario, SevItem, build_items
+from affectlab.lm.steering.storage import read_part, write_part
 
 __all__ = ["SUBLAYERS", "EmotionDirections", "extract_emotion_directions", "last_token_states",
            "load_directions"]
@@ -137,15 +137,18 @@ class EmotionDirections:
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``directions.safetensors`` and ``directions.json`` into folder `path` (atomic)."""
-        info = {"kind": "affectlab.lm.EmotionDirections", "emotions": self.emotions,
-                "sublayers": self.sublayers, "stability": self.stability, "meta": self.meta}
-        return save_bundle(path, "directions", {"vectors": self.vectors}, info, indent=1)
+        """Write ``directions.safetensors`` and then the manifest ``affectlab.json`` (kind
+        "lm.directions") into folder `path`, each atomically. A circuit already saved in the
+        folder is kept (the manifest then is of kind "lm.emotion_control", naming both)."""
+        config = {"emotions": list(self.emotions), "sublayers": list(self.sublayers),
+                  "stability": self.stability, "meta": self.meta}
+        return write_part(path, "directions", {"vectors": self.vectors}, config)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> EmotionDirections:
-        """Reload directions written by `save`."""
-        info, arrays = load_bundle(path, "directions", "emotion directions")
+        """Reload directions written by `save` (also a folder saved before ``affectlab.json``,
+        with ``directions.json``)."""
+        info, arrays, _ = read_part(path, "directions")
         return cls(arrays["vectors"], info["emotions"], info["sublayers"],
                    info.get("stability", {}), info.get("meta", {}))
 
