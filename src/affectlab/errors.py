@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
-from affectlab.core.errors import *  # noqa: F403
-from affectlab.core.errors import __all__ as __all__  # noqa: F401
-from affectlab.core.errors import closest, normalise  # noqa: F401
+from affectlab.core.errors import (
+    AffectlabError,
+    InputError,
+    ManifestError,
+    MediaError,
+    MissingBackendError,
+    ModelNotFoundError,
+    NotFittedError,
+    OutputExistsError,
+    OutputLockedError,
+    ResumeMismatchError,
+    UnknownNameError,
+    closest,
+    normalise,
+)
+
+__all__ = ["AffectlabError", "InputError", "ManifestError", "MediaError", "MissingBackendError",
+           "ModelNotFoundError", "NotFittedError", "OutputExistsError", "OutputLockedError",
+           "ResumeMismatchError", "UnknownNameError", "closest", "normalise"]

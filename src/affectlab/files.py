@@ -2,5 +2,21 @@
 
 from __future__ import annotations
 
-from affectlab.core.files import *  # noqa: F403
-from affectlab.core.files import __all__ as __all__  # noqa: F401
+from affectlab.core.files import (
+    atomic_path,
+    clean_stale_temporaries,
+    load_arrays,
+    load_bundle,
+    read_json,
+    save_arrays,
+    save_bundle,
+    save_tensors,
+    temporary_path,
+    write_bytes,
+    write_json,
+    write_text,
+)
+
+__all__ = ["atomic_path", "clean_stale_temporaries", "load_arrays", "load_bundle", "read_json",
+           "save_arrays", "save_bundle", "save_tensors", "temporary_path", "write_bytes",
+           "write_json", "write_text"]

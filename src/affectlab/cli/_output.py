@@ -11,14 +11,32 @@ from __future__ import annotations
 import glob
 import json
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
+from affectlab.core.errors import AffectlabError
+
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+RECORD_OUTPUTS = (".json", ".jsonl", ".csv", ".parquet")
+#: What a library call may raise on purpose: reported as one line, exit code 2.
+USAGE_ERRORS: tuple[type[BaseException], ...] = (AffectlabError, OSError, ValueError, TypeError,
+                                                 RuntimeError, ImportError)
+T = TypeVar("T")
+
+# The options every analyze* command shares, declared once.
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars (also: "
+                                           "AFFECTLAB_QUIET=1).")]
+OutputOption = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="Write the records to a .json, .jsonl, .csv or .parquet file (a "
+    "killed run resumes when called again).")]
+OverwriteOption = Annotated[bool, typer.Option("--overwrite",
+                                               help="Replace an existing --output file.")]
 
 console = Console(emoji=False)
 err_console = Console(stderr=True, emoji=False)
@@ -87,6 +105,45 @@ def check_output(output: Path | None, overwrite: bool, formats: Sequence[str],
         fail(f"{output} already exists: pass --overwrite to replace it", as_json=as_json)
 
 
+def start(*, quiet: bool, output: Path | None = None, overwrite: bool = False,
+          as_json: bool = False) -> None:
+    """What every analyze* command does first: --quiet, then the output checks (exit 2)."""
+    if quiet:
+        from affectlab.core.progress import set_quiet
+
+        set_quiet(True)
+    check_output(output, overwrite, RECORD_OUTPUTS, as_json=as_json)
+
+
+def gather(paths: Iterable[str | Path], suffixes: Sequence[str], what: str,
+           as_json: bool = False) -> list[Path]:
+    """`expand_inputs`, with a folder or glob that holds nothing as a usage error (exit 2)."""
+    try:
+        return expand_inputs(paths, suffixes, what)
+    except typer.BadParameter as err:
+        fail(str(err), as_json=as_json)
+
+
+def run_library(call: Callable[[], T], as_json: bool = False,
+                errors: tuple[type[BaseException], ...] = USAGE_ERRORS) -> T:
+    """Run a library call: its warnings as clean lines on stderr, an error it raises on purpose
+    as one line and exit 2 (never a traceback). A media error's reason is named."""
+    error: BaseException | None = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = call()
+        except errors as err:
+            error = err
+    for w in caught:
+        warn(str(w.message))
+    if error is not None:
+        reason = getattr(error, "reason", None)
+        text = str(error) or type(error).__name__
+        fail(text + (f" [{reason}]" if reason and reason not in text else ""), as_json=as_json)
+    return result
+
+
 def finish(records: Sequence[dict[str, Any]], *, output: Path | None, as_json: bool,
            table: Callable[[Sequence[dict[str, Any]]], None]) -> NoReturn:
     """Show the records (JSON or a table; just a summary line when they went to `output`) and
@@ -110,5 +167,3 @@ def finish(records: Sequence[dict[str, Any]], *, output: Path | None, as_json: b
                           highlight=False)
     raise typer.Exit(code)
 
-
-RECORD_OUTPUTS = (".json", ".jsonl", ".csv", ".parquet")

@@ -10,7 +10,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from affectlab.cli._output import console, emit_json, err_console, fail
+from affectlab.cli._output import (
+    JsonOption,
+    OverwriteOption,
+    QuietOption,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    start,
+)
 from affectlab.core.records import exit_code
 
 
@@ -34,22 +43,20 @@ def analyze_command(
     resume: Annotated[bool, typer.Option(
         "--resume/--no-resume", help="Continue an interrupted --input run where it stopped.")
     ] = True,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing --output file.")] = False,
+    overwrite: OverwriteOption = False,
     batch_size: Annotated[int, typer.Option(help="Texts per forward pass.")] = 64,
     top: Annotated[int, typer.Option(help="Labels shown per text in the table.")] = 3,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Probabilities of every label of a scheme, the predicted labels, and valence, arousal,
     dominance, per text. Exit 0 when every text was analysed, 1 when some were not (see their
     status), 2 on a usage error."""
     from affectlab.core.errors import AffectlabError
-    from affectlab.core.progress import set_quiet
     from affectlab.text import EncoderNotFoundError
     from affectlab.text.analyze import analyze, analyze_frame, get_model
 
-    if quiet:
-        set_quiet(True)
+    start(quiet=quiet)
     try:
         clf = get_model(model)
         if input is not None:

@@ -4,7 +4,6 @@ symbolic music."""
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,16 +12,19 @@ import typer
 from rich.table import Table
 
 from affectlab.cli._output import (
-    RECORD_OUTPUTS,
-    check_output,
+    JsonOption,
+    OutputOption,
+    OverwriteOption,
+    QuietOption,
     console,
     emit_json,
-    expand_inputs,
     fail,
     finish,
-    warn,
+    gather,
+    run_library,
+    start,
 )
-from affectlab.core.errors import AffectlabError, MissingBackendError
+from affectlab.core.errors import MissingBackendError
 
 app = typer.Typer(help="Symbolic music: attributes, emotion recognition and composition.",
                   no_args_is_help=True)
@@ -31,7 +33,6 @@ _MODEL_HELP = "A music model folder (default: the shipped one)."
 _MISSING = ("the music extra is not installed: pip install 'affectlab[music]' "
             "(pretty_midi, music21)")
 #: What a library call may raise on purpose; the CLI prints it as one line and exits with 2.
-_LIBRARY_ERRORS = (AffectlabError, ValueError, OSError, RuntimeError, ImportError)
 MIDI_INPUTS = (".mid", ".midi", ".kar")
 
 
@@ -43,12 +44,6 @@ def _music() -> Any:
     return music
 
 
-def _message(err: BaseException) -> str:
-    reason = getattr(err, "reason", None)
-    text = str(err) or type(err).__name__
-    return text + (f" [{reason}]" if reason and reason not in text else "")
-
-
 def analyze_music_command(
     paths: Annotated[list[str], typer.Argument(
         help="MIDI files (.mid/.midi), folders (searched recursively) or glob patterns.",
@@ -57,38 +52,26 @@ def analyze_music_command(
         "--scheme", "-s", help="Label scheme of probs/top: russell4 (the quadrants, default), "
         "ekman6, plutchik8, ... (mapped through the ontology).")] = None,
     model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the records to .json, .jsonl, .csv or .parquet "
-        "(resumable: run the same command again after a kill).")] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing --output.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    output: OutputOption = None,
+    overwrite: OverwriteOption = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Valence, arousal and quadrant of MIDI pieces, per piece, per bar and per second.
 
     Exit codes: 0 all analysed, 1 some not (each record's status says why), 2 usage error."""
-    from affectlab.core.progress import set_quiet
+    start(quiet=quiet, output=output, overwrite=overwrite, as_json=as_json)
+    files = gather(paths, MIDI_INPUTS, "MIDI files", as_json)
 
-    if quiet:
-        set_quiet(True)
-    check_output(output, overwrite, RECORD_OUTPUTS, as_json=as_json)
-    try:
-        files = expand_inputs(paths, MIDI_INPUTS, "MIDI files")
-    except typer.BadParameter as err:
-        fail(str(err), as_json=as_json)
-    try:
+    def analyze() -> list[dict[str, Any]]:
         music = _music()
         from affectlab.music.analyze import target_scheme
 
         target = target_scheme(scheme)  # an unknown scheme fails before any work
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            records = music.analyze_music(files, target, model=model, output=output,
-                                          overwrite=overwrite, progress=not as_json)
-        for w in caught:
-            warn(str(w.message))
-    except _LIBRARY_ERRORS as err:
-        fail(_message(err), as_json=as_json)
+        return music.analyze_music(files, target, model=model, output=output,
+                                   overwrite=overwrite, progress=not as_json)
+
+    records = run_library(analyze, as_json)
     finish(records, output=output, as_json=as_json, table=_show)
 
 
@@ -147,7 +130,7 @@ def compose_command(
         min=1, max=64, help="Write this many and keep the one whose attributes match best.")] = 1,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
     model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Write a piano piece for an emotion (emotion -> attributes -> music)."""
     if out.exists() and not overwrite:
@@ -159,12 +142,10 @@ def compose_command(
             fail(f"--attribute expects NAME=BUCKET (e.g. note_density=2), got {item!r}",
                  as_json=as_json)
         overrides[name.strip()] = int(value)
-    try:
-        result: dict[str, Any] = _music().compose(
-            emotion, bars, out, seed=seed, temperature=temperature, top_p=top_p,
-            attributes=overrides, model=str(model) if model else None, candidates=candidates)
-    except _LIBRARY_ERRORS as err:
-        fail(_message(err), as_json=as_json)
+    result: dict[str, Any] = run_library(lambda: _music().compose(
+        emotion, bars, out, seed=seed, temperature=temperature, top_p=top_p,
+        attributes=overrides, model=str(model) if model else None, candidates=candidates),
+        as_json)
     result.pop("_notes", None)
     if as_json:
         emit_json(result)
@@ -177,16 +158,13 @@ def compose_command(
 def attributes_command(
     file: Annotated[Path, typer.Argument(help="A MIDI file.", show_default=False)],
     per: Annotated[str, typer.Option(help="piece, bar or second.")] = "piece",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """The emotion-relevant attributes of a MIDI file, per piece, bar or second."""
     if per not in ("piece", "bar", "second"):
         fail(f"--per must be piece, bar or second, got {per!r}", as_json=as_json)
-    try:
-        music = _music()
-        score = music.load_midi(file)
-    except _LIBRARY_ERRORS as err:
-        fail(_message(err), as_json=as_json)
+    music = run_library(_music, as_json)
+    score = run_library(lambda: music.load_midi(file), as_json)
     if per == "piece":
         rows = [music.piece_attributes(score)]
     else:

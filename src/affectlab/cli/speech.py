@@ -7,63 +7,31 @@ an output that exists without --overwrite).
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from affectlab.cli._output import (
-    RECORD_OUTPUTS,
-    check_output,
+    JsonOption,
+    OutputOption,
+    OverwriteOption,
+    QuietOption,
     console,
     emit_json,
-    expand_inputs,
     fail,
     finish,
-    warn,
+    gather,
+    run_library,
+    start,
 )
-from affectlab.core.errors import AffectlabError
 
 app = typer.Typer(help="Speech emotion: train and evaluate acoustic models.",
                   no_args_is_help=True)
 
 _CORPUS_HELP = "EmoDB folder (default: AFFECTLAB_DATA or ../shared/data)."
-#: What a library call may raise on purpose: reported as one line, exit code 2.
-_USAGE_ERRORS = (AffectlabError, FileNotFoundError, ValueError, TypeError)
-
-T = TypeVar("T")
-
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars (also: "
-                                           "AFFECTLAB_QUIET=1).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-
-
-def _quiet(quiet: bool) -> None:
-    if quiet:
-        from affectlab.core.progress import set_quiet
-
-        set_quiet(True)
-
-
-def _run(call: Callable[[], T], as_json: bool) -> T:
-    """Run a library call: its warnings as clean lines, its errors as one line and exit 2."""
-    error: BaseException | None = None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = call()
-        except _USAGE_ERRORS as err:
-            error = err
-    for w in caught:
-        warn(str(w.message))
-    if error is not None:
-        fail(str(error), as_json=as_json)
-    return result
-
-
 def analyze_audio_command(
     paths: Annotated[list[str], typer.Argument(
         help="Sound files, folders (searched recursively) or glob patterns.",
@@ -78,11 +46,8 @@ def analyze_audio_command(
         "regex whose first group picks the speaker from the file name.")] = None,
     vad: Annotated[bool, typer.Option("--vad/--no-vad",
                                       help="Trim leading/trailing non-speech first.")] = True,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the records to a .json, .jsonl, .csv or .parquet file "
-        "(a killed run resumes when called again).")] = None,
-    overwrite: Annotated[bool, typer.Option(
-        "--overwrite", help="Replace an existing --output file.")] = False,
+    output: OutputOption = None,
+    overwrite: OverwriteOption = False,
     top: Annotated[int, typer.Option(min=1, help="Labels shown per file in the table.")] = 3,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -91,13 +56,9 @@ def analyze_audio_command(
     from affectlab.speech.analyze import analyze_audio
     from affectlab.speech.audio import AUDIO_SUFFIXES
 
-    _quiet(quiet)
-    check_output(output, overwrite, RECORD_OUTPUTS, as_json=as_json)
-    try:
-        files = expand_inputs(paths, AUDIO_SUFFIXES, "sound files")
-    except typer.BadParameter as err:
-        fail(str(err), as_json=as_json)
-    records = _run(lambda: analyze_audio(files, scheme, model=model, vad=vad,
+    start(quiet=quiet, output=output, overwrite=overwrite, as_json=as_json)
+    files = gather(paths, AUDIO_SUFFIXES, "sound files", as_json)
+    records = run_library(lambda: analyze_audio(files, scheme, model=model, vad=vad,
                                          speakers=speakers, output=output,
                                          overwrite=overwrite, progress=not as_json), as_json)
     finish(records, output=output, as_json=as_json, table=lambda rs: _table(rs, top))
@@ -146,11 +107,11 @@ def evaluate_command(
     quiet: QuietOption = False,
 ) -> None:
     """Leave-one-speaker-out UAR and WA on EmoDB, the field's protocol."""
-    _quiet(quiet)
+    start(quiet=quiet)
     if head not in ("speaker", "global", "both"):
         fail(f"--head must be 'speaker', 'global' or 'both', got {head!r}", as_json=as_json)
     heads = ["speaker", "global"] if head == "both" else [head]
-    out = _run(lambda: _evaluate(features, C, heads, vad, corpus, cache, plot, as_json),
+    out = run_library(lambda: _evaluate(features, C, heads, vad, corpus, cache, plot, as_json),
                as_json)
     if as_json:
         emit_json(out)
@@ -202,8 +163,8 @@ def train_command(
     """Train a speech emotion model on all of EmoDB and save it (with its LOSO scores)."""
     from affectlab.speech.training import train_emodb
 
-    _quiet(quiet)
-    path, summary = _run(lambda: train_emodb(out, features=features, C=C, vad=vad, corpus=corpus,
+    start(quiet=quiet)
+    path, summary = run_library(lambda: train_emodb(out, features=features, C=C, vad=vad, corpus=corpus,
                                              cache=cache, progress=not as_json), as_json)
     if as_json:
         emit_json({"model": str(path), **summary})

@@ -116,14 +116,38 @@ def read_manifest(folder: str | os.PathLike[str], kind: str | tuple[str, ...], *
     return manifest
 
 
-def _load(file: Path) -> dict[str, Any]:
+def read_json_object(file: str | os.PathLike[str], what: str = "") -> dict[str, Any]:
+    """A JSON object from `file`; anything else is a `ManifestError` naming the file (and what
+    it should have been)."""
+    should = f" (not a saved {what})" if what else ""
     try:
         data = read_json(file)
     except (OSError, ValueError) as err:
-        raise ManifestError(f"{file} is not readable JSON: {err}") from err
+        raise ManifestError(f"{file} is not readable JSON{should}: {err}") from err
     if not isinstance(data, dict):
-        raise ManifestError(f"{file} does not hold a JSON object")
+        raise ManifestError(f"{file} does not hold a JSON object{should}")
     return data
 
 
-__all__ = ["MANIFEST", "Manifest", "manifest_path", "read_manifest", "write_manifest"]
+_load = read_json_object
+
+
+def check_legacy(file: Path, old: Mapping[str, Any], *, format_tag: str, what: str, kind: str,
+                 max_version: int, required: tuple[str, ...] = (),
+                 version_key: str = "version") -> Manifest | None:
+    """The checks every reader of an older manifest makes: its format tag, its keys. Returns a
+    bare manifest when its version is newer than `max_version` (so `read_manifest` refuses it
+    with the usual message), else None: go on converting."""
+    if old.get("format") != format_tag:
+        raise ManifestError(f"{file} is not an affectlab {what} (format {old.get('format')!r})")
+    version = int(old.get(version_key, 0))
+    if version > max_version:
+        return Manifest(kind=kind, format_version=version)
+    missing = [k for k in required if k not in old]
+    if missing:
+        raise ManifestError(f"{file} lacks {', '.join(missing)}")
+    return None
+
+
+__all__ = ["MANIFEST", "Manifest", "check_legacy", "manifest_path", "read_json_object",
+           "read_manifest", "write_manifest"]

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from affectlab.core.errors import ManifestError, ModelNotFoundError
-from affectlab.core.files import read_json
-from affectlab.core.manifest import MANIFEST, Manifest, read_manifest
+from affectlab.core.manifest import MANIFEST, Manifest, read_json_object, read_manifest
 from affectlab.music.attributes import ATTRIBUTES
 
 FORMAT_VERSION = 1
@@ -83,12 +82,7 @@ def read_music_model(path: str | os.PathLike[str], kind: str, what: str, *,
 def _legacy_file(file: Path, kind: str, what: str, convert: Converter,
                  untyped: bool) -> Manifest:
     """A single model file written by older affectlab, as a manifest."""
-    try:
-        old = read_json(file)
-    except (OSError, ValueError) as err:
-        raise ManifestError(f"{file} is not a saved {what} (not readable JSON: {err})") from err
-    if not isinstance(old, dict):
-        raise ManifestError(f"{file} is not a saved {what} (no JSON object)")
+    old = read_json_object(file, what)
     manifest = legacy_reader(kind, [], convert, untyped)(file, old)
     if manifest.kind != kind:
         raise ManifestError(f"{file} holds a saved {manifest.kind!r}, not a {what} ({kind!r})")

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from affectlab.core.errors import ManifestError, NotFittedError
-from affectlab.core.manifest import MANIFEST, Manifest
+from affectlab.core.manifest import MANIFEST, Manifest, check_legacy
 from affectlab.ontology.label_model import SchemeLabelModel, label_rows
 from affectlab.speech.audio import Audio
 from affectlab.speech.features import FEATURE_SETS, check_kind, extract_many, feature_names
@@ -319,16 +319,13 @@ class SpeechEmotionClassifier(SchemeLabelModel):
 
 def _from_legacy(folder: Path, old: dict[str, Any]) -> Manifest:
     """The manifest of a folder saved before `affectlab.json` (`affectlab_speech_model.json`)."""
-    if old.get("format") != LEGACY_FORMAT:
-        raise ManifestError(f"{folder / LEGACY_MANIFEST} is not an affectlab speech model "
-                            f"(format {old.get('format')!r})")
+    newer = check_legacy(folder / LEGACY_MANIFEST, old, format_tag=LEGACY_FORMAT,
+                         what="speech model", kind=KIND, max_version=FORMAT_VERSION,
+                         required=("labels", "features", "feature_dim", "C", "heads",
+                                   "min_speaker_utterances"))
+    if newer is not None:  # read_manifest says which version, and to upgrade
+        return newer
     version = int(old.get("version", 0))
-    if version > FORMAT_VERSION:  # read_manifest says which version, and to upgrade
-        return Manifest(kind=KIND, format_version=version)
-    missing = [k for k in ("labels", "features", "feature_dim", "C", "heads",
-                           "min_speaker_utterances") if k not in old]
-    if missing:
-        raise ManifestError(f"{folder / LEGACY_MANIFEST} lacks {', '.join(missing)}")
     metrics = dict(old.get("metrics") or {})
     return Manifest(
         kind=KIND, format_version=version, scheme=old.get("scheme"),

@@ -37,8 +37,8 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from affectlab.core.errors import ManifestError, NotFittedError, UnknownNameError
-from affectlab.core.manifest import MANIFEST, Manifest
+from affectlab.core.errors import NotFittedError, UnknownNameError
+from affectlab.core.manifest import MANIFEST, Manifest, check_legacy
 
 KIND = "speech.tokenizer"
 FORMAT_VERSION = 1
@@ -534,15 +534,12 @@ def load_tokenizer(path: str | os.PathLike[str]) -> AudioTokenizer:
 
 def _from_legacy(folder: Path, config: dict[str, Any]) -> Manifest:
     """The manifest of a tokenizer saved before `affectlab.json` (`tokenizer.json`)."""
-    if config.get("format") != FORMAT:
-        raise ManifestError(f"{folder / LEGACY_CONFIG} is not an affectlab audio tokenizer "
-                            f"(format {config.get('format')!r})")
+    newer = check_legacy(folder / LEGACY_CONFIG, config, format_tag=FORMAT,
+                         what="audio tokenizer", kind=KIND, max_version=FORMAT_VERSION,
+                         required=("tokenizer", "params"))
+    if newer is not None:  # read_manifest says which version, and to upgrade
+        return newer
     version = int(config.get("version", 0))
-    if version > FORMAT_VERSION:  # read_manifest says which version, and to upgrade
-        return Manifest(kind=KIND, format_version=version)
-    missing = [k for k in ("tokenizer", "params") if k not in config]
-    if missing:
-        raise ManifestError(f"{folder / LEGACY_CONFIG} lacks {', '.join(missing)}")
     return Manifest(
         kind=KIND, format_version=version,
         affectlab_version=str(config.get("affectlab", "")), backbone=config.get("features"),
