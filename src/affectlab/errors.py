@@ -1,23 +1,8 @@
-"""Errors shared across affectlab (kept for existing imports): see `affectlab.core.errors`."""
+"""Old path of `affectlab.core.errors`: importing it gives that module itself."""
 
-from __future__ import annotations
+import sys
 
-from affectlab.core.errors import (
-    AffectlabError,
-    InputError,
-    ManifestError,
-    MediaError,
-    MissingBackendError,
-    ModelNotFoundError,
-    NotFittedError,
-    OutputExistsError,
-    OutputLockedError,
-    ResumeMismatchError,
-    UnknownNameError,
-    closest,
-    normalise,
-)
+from affectlab.core import errors as _module
+from affectlab.core.errors import *  # the names, for type checkers
 
-__all__ = ["AffectlabError", "InputError", "ManifestError", "MediaError", "MissingBackendError",
-           "ModelNotFoundError", "NotFittedError", "OutputExistsError", "OutputLockedError",
-           "ResumeMismatchError", "UnknownNameError", "closest", "normalise"]
+sys.modules[__name__] = _module

@@ -1,22 +1,8 @@
-"""Atomic file writes (kept for existing imports): see `affectlab.core.files`."""
+"""Old path of `affectlab.core.files`: importing it gives that module itself."""
 
-from __future__ import annotations
+import sys
 
-from affectlab.core.files import (
-    atomic_path,
-    clean_stale_temporaries,
-    load_arrays,
-    load_bundle,
-    read_json,
-    save_arrays,
-    save_bundle,
-    save_tensors,
-    temporary_path,
-    write_bytes,
-    write_json,
-    write_text,
-)
+from affectlab.core import files as _module
+from affectlab.core.files import *  # the names, for type checkers
 
-__all__ = ["atomic_path", "clean_stale_temporaries", "load_arrays", "load_bundle", "read_json",
-           "save_arrays", "save_bundle", "save_tensors", "temporary_path", "write_bytes",
-           "write_json", "write_text"]
+sys.modules[__name__] = _module

@@ -279,6 +279,16 @@ def _save_experiment(name: str, result: Any, plot: Any, out: Path | None, lm: An
 _DATASET = typer.Option(help="goemotions (Ekman-7), carer or isear.")
 
 
+def _model_and_probe_set(model: str, allow_download: bool, dataset: str, seed: int,
+                         train_per_class: int, test_per_class: int) -> tuple[Any, Any]:
+    """The language model and the balanced user texts a probing experiment runs on."""
+    from affectlab.lm.probing.probe_data import build_probe_set
+
+    lm = _load(model, allow_download)
+    return lm, build_probe_set(dataset, max_train_per_class=train_per_class,
+                               max_test_per_class=test_per_class, seed=seed)
+
+
 @app.command("persistence")
 def persistence_command(
     model: Annotated[str, _MODEL] = "smollm2",
@@ -301,12 +311,10 @@ def persistence_command(
 ) -> None:
     """Does the user's emotion persist in the model's own reply? Accuracy against reply offset."""
     from affectlab.lm.probing.persistence import persistence, plot_persistence
-    from affectlab.lm.probing.probe_data import build_probe_set
 
     try:
-        lm = _load(model, allow_download)
-        data = build_probe_set(dataset, max_train_per_class=max_train_per_class,
-                               max_test_per_class=max_test_per_class, seed=seed)
+        lm, data = _model_and_probe_set(model, allow_download, dataset, seed,
+                                        max_train_per_class, max_test_per_class)
         res = persistence(lm, data, layer=layer, max_offset=max_offset,
                           max_new_tokens=max_new_tokens, seed=seed, batch_size=batch_size,
                           progress=not as_json)
@@ -353,12 +361,9 @@ def malleability_command(
 ) -> None:
     """Replies under no, an emotional and a calm system prompt, judged by the text classifier."""
     from affectlab.lm.probing.malleability import malleability, plot_malleability
-    from affectlab.lm.probing.probe_data import build_probe_set
 
     try:
-        lm = _load(model, allow_download)
-        data = build_probe_set(dataset, max_train_per_class=1, max_test_per_class=per_class,
-                               seed=seed)
+        lm, data = _model_and_probe_set(model, allow_download, dataset, seed, 1, per_class)
         res = malleability(lm, data.test_texts, labels=data.test_labels, scheme=scheme,
                            max_new_tokens=max_new_tokens, batch_size=batch_size)
         report = _save_experiment("malleability", res, plot_malleability, out, lm, data)

@@ -11,19 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from affectlab.cli._output import (
-    JsonOption,
-    OutputOption,
-    OverwriteOption,
-    QuietOption,
-    console,
-    emit_json,
-    fail,
-    finish,
-    gather,
-    run_library,
-    start,
-)
+from affectlab.cli import _output as ui
 from affectlab.core.errors import MissingBackendError
 
 app = typer.Typer(help="Symbolic music: attributes, emotion recognition and composition.",
@@ -52,16 +40,16 @@ def analyze_music_command(
         "--scheme", "-s", help="Label scheme of probs/top: russell4 (the quadrants, default), "
         "ekman6, plutchik8, ... (mapped through the ontology).")] = None,
     model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
-    output: OutputOption = None,
-    overwrite: OverwriteOption = False,
-    as_json: JsonOption = False,
-    quiet: QuietOption = False,
+    output: ui.OutputOption = None,
+    overwrite: ui.OverwriteOption = False,
+    as_json: ui.JsonOption = False,
+    quiet: ui.QuietOption = False,
 ) -> None:
     """Valence, arousal and quadrant of MIDI pieces, per piece, per bar and per second.
 
     Exit codes: 0 all analysed, 1 some not (each record's status says why), 2 usage error."""
-    start(quiet=quiet, output=output, overwrite=overwrite, as_json=as_json)
-    files = gather(paths, MIDI_INPUTS, "MIDI files", as_json)
+    ui.start(quiet=quiet, output=output, overwrite=overwrite, as_json=as_json)
+    files = ui.gather(paths, MIDI_INPUTS, "MIDI files", as_json)
 
     def analyze() -> list[dict[str, Any]]:
         music = _music()
@@ -71,8 +59,8 @@ def analyze_music_command(
         return music.analyze_music(files, target, model=model, output=output,
                                    overwrite=overwrite, progress=not as_json)
 
-    records = run_library(analyze, as_json)
-    finish(records, output=output, as_json=as_json, table=_show)
+    records = ui.run_library(analyze, as_json)
+    ui.finish(records, output=output, as_json=as_json, table=_show)
 
 
 def _show(records: Sequence[dict[str, Any]]) -> None:
@@ -88,25 +76,25 @@ def _show(records: Sequence[dict[str, Any]]) -> None:
         table.add_row(Path(str(r["source"])).name, r["status"], r["top"] or "-",
                       _num(p, "{:.2f}"), _num(r["valence"]), _num(r["arousal"]),
                       ", ".join(r.get("flags") or []))
-    console.print(table)
+    ui.console.print(table)
 
 
 def _detail(r: dict[str, Any]) -> None:
-    console.print(f"[bold]{r['source']}[/]: {r['seconds']:.1f} s, {r['bars']} bars, "
+    ui.console.print(f"[bold]{r['source']}[/]: {r['seconds']:.1f} s, {r['bars']} bars, "
                   f"{r['notes']} notes, tempo {r['tempo']:.1f}"
                   + (f"  flags: {', '.join(r['flags'])}" if r["flags"] else ""), highlight=False)
     probs = ", ".join(f"{k} {v:.2f}" for k, v in sorted(r["probs"].items(), key=lambda kv: -kv[1]))
-    console.print(f"valence {_num(r['valence'])}  arousal {_num(r['arousal'])}  quadrant "
+    ui.console.print(f"valence {_num(r['valence'])}  arousal {_num(r['arousal'])}  quadrant "
                   f"[bold]{r['quadrant']}[/]  ({r['scheme']}: {probs})", highlight=False)
     table = Table("attribute", "value")
     for name, value in r["attributes"].items():
         table.add_row(name, _num(value, "{:.3g}"))
-    console.print(table)
+    ui.console.print(table)
     curve = Table("bar", "start s", "valence", "arousal")
     for row in r["per_bar"]:
         curve.add_row(str(row["bar"]), f"{row['start']:.1f}", _num(row["valence"]),
                       _num(row["arousal"]))
-    console.print(curve)
+    ui.console.print(curve)
 
 
 def _num(value: Any, fmt: str = "{:+.2f}") -> str:
@@ -130,27 +118,27 @@ def compose_command(
         min=1, max=64, help="Write this many and keep the one whose attributes match best.")] = 1,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
     model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
-    as_json: JsonOption = False,
+    as_json: ui.JsonOption = False,
 ) -> None:
     """Write a piano piece for an emotion (emotion -> attributes -> music)."""
     if out.exists() and not overwrite:
-        fail(f"{out} exists; pass --overwrite to replace it", as_json=as_json)
+        ui.fail(f"{out} exists; pass --overwrite to replace it", as_json=as_json)
     overrides: dict[str, int] = {}
     for item in attribute or []:
         name, sep, value = item.partition("=")
         if not sep or not value.strip().isdigit():
-            fail(f"--attribute expects NAME=BUCKET (e.g. note_density=2), got {item!r}",
+            ui.fail(f"--attribute expects NAME=BUCKET (e.g. note_density=2), got {item!r}",
                  as_json=as_json)
         overrides[name.strip()] = int(value)
-    result: dict[str, Any] = run_library(lambda: _music().compose(
+    result: dict[str, Any] = ui.run_library(lambda: _music().compose(
         emotion, bars, out, seed=seed, temperature=temperature, top_p=top_p,
         attributes=overrides, model=str(model) if model else None, candidates=candidates),
         as_json)
     result.pop("_notes", None)
     if as_json:
-        emit_json(result)
+        ui.emit_json(result)
         return
-    console.print(f"wrote [bold]{result['out']}[/]: {result['bars']} bars, {result['notes']} "
+    ui.console.print(f"wrote [bold]{result['out']}[/]: {result['bars']} bars, {result['notes']} "
                   f"notes, tempo {result['tempo']} ({result['quadrant']})")
 
 
@@ -158,13 +146,13 @@ def compose_command(
 def attributes_command(
     file: Annotated[Path, typer.Argument(help="A MIDI file.", show_default=False)],
     per: Annotated[str, typer.Option(help="piece, bar or second.")] = "piece",
-    as_json: JsonOption = False,
+    as_json: ui.JsonOption = False,
 ) -> None:
     """The emotion-relevant attributes of a MIDI file, per piece, bar or second."""
     if per not in ("piece", "bar", "second"):
-        fail(f"--per must be piece, bar or second, got {per!r}", as_json=as_json)
-    music = run_library(_music, as_json)
-    score = run_library(lambda: music.load_midi(file), as_json)
+        ui.fail(f"--per must be piece, bar or second, got {per!r}", as_json=as_json)
+    music = ui.run_library(_music, as_json)
+    score = ui.run_library(lambda: music.load_midi(file), as_json)
     if per == "piece":
         rows = [music.piece_attributes(score)]
     else:
@@ -173,12 +161,12 @@ def attributes_command(
     rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
             for r in rows]  # NaN -> null
     if as_json:
-        emit_json({"file": str(file), "per": per, "flags": score.flags, "rows": rows})
+        ui.emit_json({"file": str(file), "per": per, "flags": score.flags, "rows": rows})
         return
     table = Table(*rows[0].keys())
     for r in rows:
         table.add_row(*("-" if v is None else f"{v:.3g}" for v in r.values()))
-    console.print(table)
+    ui.console.print(table)
 
 
 app.command("analyze")(analyze_music_command)

@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+
+def by_module(spec: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """``{"pkg.mod": ["a", "b"]}`` -> ``{"a": "pkg.mod:a", "b": "pkg.mod:b"}``: the names each
+    module gives, written once."""
+    return {name: f"{module}:{name}" for module, names in spec.items() for name in names}
 
 
 def lazy_attributes(package: str, names: Mapping[str, str], namespace: dict[str, Any]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from affectlab.core.errors import ModelNotFoundError
 
@@ -51,58 +51,45 @@ def _key(folder: str | os.PathLike[str] | None) -> str | None:
     return None if folder is None else os.fspath(folder)
 
 
+#: Where each part's class lives (imported on first use).
+_CLASSES = {"static": "affectlab.music.static:StaticMusicEmotion",
+            "dynamic": "affectlab.music.dynamic:DynamicMusicEmotion",
+            "generator": "affectlab.music.generator:MusicGenerator",
+            "prototypes": "affectlab.music.prototypes:EmotionPrototypes"}
+
+
 def load_static(folder: str | os.PathLike[str] | None = None) -> StaticMusicEmotion:
     """The static (whole-piece) V/A model of a music model folder (default: shipped)."""
-    return _load_static(_key(folder))
+    return _load_part(_key(folder), "static")
 
 
 def load_dynamic(folder: str | os.PathLike[str] | None = None) -> DynamicMusicEmotion:
     """The per-bar V/A model of a music model folder (default: shipped)."""
-    return _load_dynamic(_key(folder))
+    return _load_part(_key(folder), "dynamic")
 
 
 def load_generator(folder: str | os.PathLike[str] | None = None) -> MusicGenerator:
     """The attribute-conditioned generator of a music model folder (default: shipped)."""
-    return _load_generator(_key(folder))
+    return _load_part(_key(folder), "generator")
 
 
 def load_prototypes(folder: str | os.PathLike[str] | None = None) -> EmotionPrototypes:
     """The emotion -> attributes prototypes of a music model folder (default: shipped)."""
-    return _load_prototypes(_key(folder))
+    return _load_part(_key(folder), "prototypes")
 
 
-@lru_cache(maxsize=4)
-def _load_static(folder: str | None) -> StaticMusicEmotion:
-    from affectlab.music.static import StaticMusicEmotion
+@lru_cache(maxsize=16)
+def _load_part(folder: str | None, part: str) -> Any:
+    """One part, loaded once per process (per folder)."""
+    import importlib
 
-    return StaticMusicEmotion.load(part_path(folder, "static"))
-
-
-@lru_cache(maxsize=4)
-def _load_dynamic(folder: str | None) -> DynamicMusicEmotion:
-    from affectlab.music.dynamic import DynamicMusicEmotion
-
-    return DynamicMusicEmotion.load(part_path(folder, "dynamic"))
-
-
-@lru_cache(maxsize=2)
-def _load_generator(folder: str | None) -> MusicGenerator:
-    from affectlab.music.generator import MusicGenerator
-
-    return MusicGenerator.load(part_path(folder, "generator"))
-
-
-@lru_cache(maxsize=4)
-def _load_prototypes(folder: str | None) -> EmotionPrototypes:
-    from affectlab.music.prototypes import EmotionPrototypes
-
-    return EmotionPrototypes.load(part_path(folder, "prototypes"))
+    module, _, name = _CLASSES[part].partition(":")
+    return getattr(importlib.import_module(module), name).load(part_path(folder, part))
 
 
 def clear_cache() -> None:
     """Forget the loaded models (after a model folder changed on disk)."""
-    for fn in (_load_static, _load_dynamic, _load_generator, _load_prototypes):
-        fn.cache_clear()
+    _load_part.cache_clear()
 
 
 __all__ = ["DEFAULT_DIR", "PARTS", "clear_cache", "load_dynamic", "load_generator",

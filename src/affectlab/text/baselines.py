@@ -27,18 +27,17 @@ from typing import Any
 import numpy as np
 
 from affectlab import metrics
-from affectlab.text.classifier import VAD, VAD_DIMS
-from affectlab.text.encoder import DEFAULT_ENCODER
-from affectlab.text.labels import (
+from affectlab.ontology.label_model import (
     LABELS,
     SchemeLabelModel,
-    check_texts,
-    check_training_texts,
     check_vad_targets,
     is_multi,
     label_rows,
     scheme_name,
 )
+from affectlab.text.classifier import VAD, VAD_DIMS
+from affectlab.text.encoder import DEFAULT_ENCODER
+from affectlab.text.labels import check_texts, check_training_texts
 
 C_GRID = (1.0, 4.0, 16.0)  # TF-IDF: sparse, unit-length rows
 FROZEN_C_GRID = (0.25, 1.0, 4.0)  # standardised dense embeddings need less C

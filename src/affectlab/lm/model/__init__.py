@@ -15,25 +15,15 @@ here, each on first use.
 
 from __future__ import annotations
 
-from affectlab.lm._lazy import lazy_attributes
+from affectlab.lm._lazy import by_module, lazy_attributes
 
-_L = "affectlab.lm.model.language_model:"
-
-_NAMES = {
-    "DEFAULT_MAX_LENGTH": _L + "DEFAULT_MAX_LENGTH",
-    "LanguageModel": _L + "LanguageModel",
-    "load": _L + "load",
-    "stop_token_ids": _L + "stop_token_ids",
-    "_as_texts": _L + "_as_texts",
-    "_strip_after_eos": _L + "_strip_after_eos",
-    "ActivationCache": "affectlab.lm.model.hooks:ActivationCache",
-    "Edit": "affectlab.lm.model.hooks:Edit",
-    "Reduce": "affectlab.lm.model.hooks:Reduce",
-    "ModelAdapter": "affectlab.lm.model.adapters:ModelAdapter",
-    "adapter_for": "affectlab.lm.model.adapters:adapter_for",
-    "all_sites": "affectlab.lm.model.sites:all_sites",
-    "parse_site": "affectlab.lm.model.sites:parse_site",
-}
+_NAMES = by_module({
+    "affectlab.lm.model.language_model": ["DEFAULT_MAX_LENGTH", "LanguageModel", "load",
+                                          "stop_token_ids", "_as_texts", "_strip_after_eos"],
+    "affectlab.lm.model.hooks": ["ActivationCache", "Edit", "Reduce"],
+    "affectlab.lm.model.adapters": ["ModelAdapter", "adapter_for"],
+    "affectlab.lm.model.sites": ["all_sites", "parse_site"],
+})
 
 __all__ = ["DEFAULT_MAX_LENGTH", "ActivationCache", "Edit", "LanguageModel", "ModelAdapter",
            "Reduce", "adapter_for", "all_sites", "load", "parse_site", "stop_token_ids"]

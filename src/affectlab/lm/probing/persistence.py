@@ -28,7 +28,12 @@ from affectlab.core.plots import save_figure
 from affectlab.core.progress import progress_bar
 from affectlab.lm.model.activations import residual_sites
 from affectlab.lm.model.language_model import LanguageModel, _as_texts
-from affectlab.lm.probing.probes import check_training_params, require_fitted, warmup_cosine
+from affectlab.lm.probing.probes import (
+    check_training_params,
+    fit_standardizer,
+    require_fitted,
+    train_classifier,
+)
 
 __all__ = ["OffsetProbe", "PersistenceResult", "ReplyStates", "collect_reply_states",
            "persistence", "plot_persistence", "residual_site"]
@@ -243,42 +248,18 @@ class OffsetProbe(BaseEstimator):
         self.classes_ = classes
         self.n_features_in_ = d
         self.max_offset_ = arr.shape[1]
-        if self.standardize:
-            self.mean_ = feats.mean(axis=0, dtype=np.float64)
-            scale = feats.std(axis=0, dtype=np.float64)
-            self.scale_ = np.where(scale > 0, scale, 1.0)
-        else:
-            self.mean_ = self.scale_ = None
+        fit_standardizer(self, feats)
         seed = int(self.random_state)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             net = _OffsetNet(d, self.max_offset_, self.offset_dim, self.hidden, classes.size)
         net = net.to(self.device)
-        inputs = self._inputs(feats)
         offsets = torch.as_tensor(ks, dtype=torch.long, device=self.device)
         targets = torch.as_tensor(codes.ravel()[rows], dtype=torch.long, device=self.device)
-        total = math.ceil(n / self.batch_size) * self.epochs
-        opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda step: warmup_cosine(step, total, self.warmup))
-        generator = torch.Generator().manual_seed(seed)
-        losses: list[float] = []
-        net.train()
-        for _ in range(self.epochs):
-            order = torch.randperm(n, generator=generator).to(self.device)
-            for start in range(0, n, self.batch_size):
-                b = order[start:start + self.batch_size]
-                loss = nn.functional.cross_entropy(net(inputs[b], offsets[b]), targets[b])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                sched.step()
-                losses.append(float(loss.detach()))
-        net.eval()
+        self.n_steps_, self.loss_curve_, _ = train_classifier(
+            self, net, (self._inputs(feats), offsets), targets)
         self.model_ = net
-        self.n_steps_ = total
         self.n_pairs_ = n
-        self.loss_curve_ = losses
         return self
 
     def predict_proba(self, states: Any, mask: Any) -> np.ndarray:

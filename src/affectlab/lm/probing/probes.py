@@ -202,6 +202,51 @@ def check_training_params(est: Any, positive_ints: tuple[str, ...]) -> None:
         raise ValueError(f"weight_decay must be >= 0, got {est.weight_decay!r}")
 
 
+def fit_standardizer(est: Any, arr: np.ndarray) -> None:
+    """Set `est.mean_`/`est.scale_` from `arr` (a constant feature keeps scale 1), or None when
+    `est.standardize` is off."""
+    if est.standardize:
+        est.mean_ = arr.mean(axis=0, dtype=np.float64)
+        scale = arr.std(axis=0, dtype=np.float64)
+        est.scale_ = np.where(scale > 0, scale, 1.0)
+    else:
+        est.mean_ = est.scale_ = None
+
+
+def train_classifier(est: Any, model: Any, inputs: tuple[Any, ...],
+                     targets: Any) -> tuple[int, list[float], list[float]]:
+    """The probes' training loop: cross-entropy, Adam (`est.lr`, `est.weight_decay`) over
+    `est.epochs` of shuffled mini-batches of `est.batch_size`, linear warm-up then cosine decay;
+    deterministic for `est.random_state`. `model(*batch_inputs)` gives logits. Returns (steps,
+    loss per step, learning rate per step); the model is left in eval mode."""
+    import torch
+    from torch import nn
+
+    n = len(targets)
+    total = math.ceil(n / est.batch_size) * est.epochs
+    optimizer = torch.optim.Adam(model.parameters(), lr=est.lr, weight_decay=est.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: warmup_cosine(step, total, est.warmup))
+    generator = torch.Generator().manual_seed(int(est.random_state))
+    losses: list[float] = []
+    lrs: list[float] = []
+    model.train()
+    for _ in range(est.epochs):
+        order = torch.randperm(n, generator=generator).to(est.device)
+        for start in range(0, n, est.batch_size):
+            batch = order[start : start + est.batch_size]
+            loss = nn.functional.cross_entropy(model(*(x[batch] for x in inputs)),
+                                               targets[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            lrs.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            scheduler.step()
+            losses.append(float(loss.detach()))
+    model.eval()
+    return total, losses, lrs
+
+
 class MLPProbe(ClassifierMixin, BaseEstimator):
     """The paper's MLP probe: Linear(d, hidden) -> ReLU -> Linear(hidden, n_classes), trained
     with cross-entropy and Adam (`lr`, `weight_decay`) for `epochs` over shuffled mini-batches,
@@ -253,16 +298,10 @@ class MLPProbe(ClassifierMixin, BaseEstimator):
 
         self._check_params()
         arr, _, classes, codes = _check_Xy(X, y, self)
-        n, d = arr.shape
+        d = arr.shape[1]
         self.classes_ = classes
         self.n_features_in_ = d
-        if self.standardize:
-            self.mean_ = arr.mean(axis=0, dtype=np.float64)
-            scale = arr.std(axis=0, dtype=np.float64)
-            self.scale_ = np.where(scale > 0, scale, 1.0)
-        else:
-            self.mean_ = self.scale_ = None
-
+        fit_standardizer(self, arr)
         seed = int(self.random_state)
         with torch.random.fork_rng(devices=[]):  # model init must not move the global RNG
             torch.manual_seed(seed)
@@ -270,35 +309,10 @@ class MLPProbe(ClassifierMixin, BaseEstimator):
                 nn.Linear(d, self.hidden), nn.ReLU(), nn.Linear(self.hidden, classes.size)
             )
         model = model.to(self.device)
-        inputs = self._inputs(arr)
         targets = torch.as_tensor(codes, dtype=torch.long, device=self.device)
-
-        per_epoch = math.ceil(n / self.batch_size)
-        total = per_epoch * self.epochs
-        optimizer = torch.optim.Adam(model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda step: warmup_cosine(step, total, self.warmup)
-        )
-        generator = torch.Generator().manual_seed(seed)
-        losses: list[float] = []
-        lrs: list[float] = []
-        model.train()
-        for _ in range(self.epochs):
-            order = torch.randperm(n, generator=generator).to(self.device)
-            for start in range(0, n, self.batch_size):
-                batch = order[start : start + self.batch_size]
-                loss = nn.functional.cross_entropy(model(inputs[batch]), targets[batch])
-                optimizer.zero_grad()
-                loss.backward()
-                lrs.append(optimizer.param_groups[0]["lr"])
-                optimizer.step()
-                scheduler.step()
-                losses.append(float(loss.detach()))
-        model.eval()
+        self.n_steps_, self.loss_curve_, self.lr_curve_ = train_classifier(
+            self, model, (self._inputs(arr),), targets)
         self.model_ = model
-        self.n_steps_ = total
-        self.loss_curve_ = losses
-        self.lr_curve_ = lrs
         return self
 
     def logits(self, X: Any) -> np.ndarray:

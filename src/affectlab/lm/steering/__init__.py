@@ -19,17 +19,10 @@ modulation <- emotion_control (and plots). The names of the former module
 
 from __future__ import annotations
 
-from affectlab.lm._lazy import lazy_attributes
+from affectlab.lm._lazy import by_module, lazy_attributes
 
-_V = "affectlab.lm.steering.vectors:"
-
-_NAMES = {
-    "POSITIONS": _V + "POSITIONS",
-    "check_alpha": _V + "check_alpha",
-    "resolve_layers": _V + "resolve_layers",
-    "steer": _V + "steer",
-    "steering_edits": _V + "steering_edits",
-}
+_NAMES = by_module({"affectlab.lm.steering.vectors": ["POSITIONS", "check_alpha", "resolve_layers",
+                                                      "steer", "steering_edits"]})
 
 __all__ = ["POSITIONS", "check_alpha", "resolve_layers", "steer", "steering_edits"]
 
