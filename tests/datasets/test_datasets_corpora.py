@@ -141,6 +141,24 @@ def test_emodb_speakers_classes_and_files() -> None:
     assert df["text"].notna().all() and df["recognition_pct"].ge(80).all()
 
 
+def test_emodb_is_the_original_recordings() -> None:
+    """The original EmoDB: 16 kHz mono, 1.2-9.0 s (median about 2.6 s, 1,487 s in all), the
+    published durations of three files. A copy cut or padded to one length (a damaged copy of
+    this corpus was once every file at exactly 2.0 s, resampled to 22.05 kHz) fails here."""
+    import soundfile as sf
+
+    df = corpus("emodb")
+    info = {Path(p).stem: sf.info(p) for p in df["path"]}
+    assert {i.samplerate for i in info.values()} == {16000}
+    assert {i.channels for i in info.values()} == {1}
+    seconds = pd.Series({k: i.frames / i.samplerate for k, i in info.items()})
+    assert 1.2 < seconds.min() < 1.3 and 8.9 < seconds.max() < 9.0
+    assert 2.5 < seconds.median() < 2.7 and 1480 < seconds.sum() < 1495
+    assert seconds.round(2).nunique() > 200 and seconds.std() > 0.8  # durations vary
+    for name, published in {"03a01Fa": 1.898, "03a01Nc": 1.611, "03a01Wa": 1.878}.items():
+        assert abs(seconds[name] - published) < 0.01, name
+
+
 def test_emobank_dimensions_and_genre() -> None:
     df = corpus("emobank")
     for dim in ("valence", "arousal", "dominance"):

@@ -190,19 +190,35 @@ def test_label_vad():
 def test_map_proba_moves_mass_and_reports_losses():
     src = get_scheme("goemotions")
     p = np.full(len(src), 1 / len(src))
-    r7 = map_proba(p, "goemotions", "ekman7")
+    r7 = map_proba(p, "goemotions", "ekman7", combine="sum")
     assert r7.probs.sum() == pytest.approx(1.0) and r7.unmapped == pytest.approx(0.0)
-    r6 = map_proba(p, "goemotions", "ekman6")
+    r6 = map_proba(p, "goemotions", "ekman6", combine="sum")
     assert r6.unmapped == pytest.approx(1 / 28)
     assert r6.probs.sum() == pytest.approx(27 / 28)
     joy = r6.as_dict()["joy"]
     assert joy == pytest.approx(12 / 28)
-    batch = map_proba(np.vstack([p, p]), "goemotions", "ekman6")
+    batch = map_proba(np.vstack([p, p]), "goemotions", "ekman6", combine="sum")
     assert batch.probs.shape == (2, 6) and batch.unmapped.shape == (2,)
-    d = map_proba({"admiration": 0.7, "neutral": 0.3}, "goemotions", "ekman").as_dict()
+    d = map_proba({"admiration": 0.7, "neutral": 0.3}, "goemotions", "ekman",
+                  combine="sum").as_dict()
     assert d["joy"] == pytest.approx(0.7) and sum(d.values()) == pytest.approx(0.7)
     split = map_proba({"joy": 1.0}, "ekman", "carer")
     assert split.split == ["joy"] and split.as_dict()["joy"] == pytest.approx(0.5)
+
+
+def test_map_proba_treats_multi_label_sources_as_independent_scores():
+    """GoEmotions scores are independent sigmoids: by default they combine by noisy-or, so no
+    target exceeds 1 (summing them once gave joy = 1.083 for "I love it")."""
+    scores = {"love": 0.95, "joy": 0.6, "admiration": 0.5, "gratitude": 0.3}
+    auto = map_proba(scores, "goemotions", "ekman7").as_dict()
+    assert auto == pytest.approx(map_proba(scores, "goemotions", "ekman7",
+                                           combine="noisy-or").as_dict())
+    assert 0.99 < auto["joy"] <= 1.0
+    assert get_scheme("goemotions").multi_label and not get_scheme("ekman7").multi_label
+    assert map_proba({"joy": 0.6, "anger": 0.4}, "ekman7", "carer").probs.sum() == \
+        pytest.approx(1.0)  # exclusive labels still add up
+    with pytest.warns(UserWarning, match="add up to more than 1.*noisy-or"):
+        map_proba(scores, "goemotions", "ekman7", combine="sum")
 
 
 def test_map_proba_multilabel_combines():

@@ -241,7 +241,7 @@ class MappedProba:
         return [{k: float(v) for k, v in zip(self.labels, row, strict=True)} for row in self.probs]
 
 
-COMBINE = ("sum", "max", "noisy-or")
+COMBINE = ("auto", "sum", "max", "noisy-or")
 
 
 def _as_array(probs: Mapping[str, float] | Sequence[float] | np.ndarray, s: Scheme) -> np.ndarray:
@@ -262,18 +262,22 @@ def _as_array(probs: Mapping[str, float] | Sequence[float] | np.ndarray, s: Sche
 
 def map_proba(probs: Mapping[str, float] | Sequence[float] | np.ndarray, src: str | Scheme,
               dst: str | Scheme, ontology: Ontology | None = None, *,
-              combine: str = "sum") -> MappedProba:
+              combine: str = "auto") -> MappedProba:
     """Carry probabilities (a (k,) vector, an (n, k) matrix or a {label: p} dict) into `dst`.
 
     `combine` says how several source labels meeting in one target add up: "sum" for a
     distribution over exclusive labels (mass is preserved; a label with several main targets
     splits its mass evenly), "max" or "noisy-or" (1 - prod(1 - p)) for independent multi-label
-    scores, where a label gives each of its targets its full score. What has no equivalent is
+    scores, where a label gives each of its targets its full score. "auto" (the default) takes
+    noisy-or for a multi-label source scheme (GoEmotions) and sum otherwise; "sum" on scores that
+    add up to more than 1 warns (they cannot be one distribution). What has no equivalent is
     reported in `unmapped` (combined the same way); nothing is renormalised silently.
     """
     if combine not in COMBINE:
         raise ValueError(f"combine must be one of {', '.join(COMBINE)}, got {combine!r}")
     s, d = get_scheme(src), get_scheme(dst)
+    if combine == "auto":
+        combine = "noisy-or" if s.multi_label else "sum"
     arr = _as_array(probs, s)
     if arr.ndim not in (1, 2) or arr.shape[-1] != len(s):
         raise ValueError(f"expected probabilities over the {len(s)} labels of {s.name!r} "
@@ -282,6 +286,12 @@ def map_proba(probs: Mapping[str, float] | Sequence[float] | np.ndarray, src: st
         raise ValueError("probabilities must be finite and non-negative")
     if combine != "sum" and np.any(arr > 1):
         raise ValueError(f"combine={combine!r} needs scores in [0, 1]")
+    if combine == "sum" and np.any(arr.sum(axis=-1) > 1 + 1e-6):
+        import warnings
+
+        warnings.warn(f"probabilities over {s.name!r} add up to more than 1: they look like "
+                      "independent multi-label scores, whose sum over-counts; pass "
+                      "combine='noisy-or' (or 'max')", stacklevel=2)
     m = mapping_matrix(s, d, ontology)
     lost = m.sum(axis=1) == 0
     if combine == "sum":

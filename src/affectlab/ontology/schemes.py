@@ -51,6 +51,7 @@ class Scheme:
     kind: str = "categorical"
     aliases: tuple[str, ...] = ()
     label_aliases: dict[str, str] = field(default_factory=dict)
+    multi_label: bool = False  # annotated with several labels per item (scores independent)
 
     @property
     def label_names(self) -> list[str]:
@@ -69,7 +70,8 @@ class Scheme:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "kind": self.kind,
-                "aliases": list(self.aliases), "size": len(self.labels),
+                "multi_label": self.multi_label, "aliases": list(self.aliases),
+                "size": len(self.labels),
                 "labels": [lab.to_dict() for lab in self.labels.values()]}
 
 
@@ -120,6 +122,7 @@ def registry() -> dict[str, Scheme]:
             aliases=tuple(normalise(a) for a in spec.get("aliases", [])),
             label_aliases={normalise(k): normalise(v)
                            for k, v in (spec.get("label_aliases") or {}).items()},
+            multi_label=bool(spec.get("multi_label", False)),
         )
     for sch in _parrott_schemes(tree):
         out[sch.name] = sch
