@@ -61,3 +61,12 @@ def test_global_quiet_switches_progress_off(monkeypatch):
     assert progress.is_quiet()
     res = CliRunner().invoke(app, ["ontology", "schemes", "--json"])  # the next run is not
     assert res.exit_code == 0 and not progress.is_quiet()
+
+
+def test_empty_input_is_a_usage_error_not_an_empty_answer():
+    from typer.testing import CliRunner
+
+    res = CliRunner().invoke(app, ["analyze", "--json"], input="")
+    assert res.exit_code == 2 and "stdin held no line" in res.output
+    res = CliRunner().invoke(app, ["generate", "--soft", "  ", "--json"])
+    assert res.exit_code == 2 and "prompt 1 is empty" in res.output

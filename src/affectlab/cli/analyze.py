@@ -71,6 +71,8 @@ def analyze_command(
             if sys.stdin.isatty():
                 fail("give one or more texts, --input FILE, or lines on stdin", as_json=as_json)
             texts = [line.rstrip("\n") for line in sys.stdin]
+            if not texts:
+                fail("stdin held no line to analyse", as_json=as_json)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             results = analyze(list(texts), scheme, model=clf, batch_size=batch_size)

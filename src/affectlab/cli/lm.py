@@ -220,6 +220,10 @@ def generate_command(
 
     if soft and cot:
         fail("give --soft or --cot, not both", as_json=as_json)
+    empty = [i for i, prompt in enumerate(prompts) if not prompt.strip()]
+    if empty:  # an empty prompt would only generate blank lines until the budget runs out
+        fail(f"prompt {empty[0] + 1} is empty: give the model something to answer",
+             as_json=as_json)
     try:
         lm = _load(model, allow_download)
         if soft or cot:

@@ -67,7 +67,8 @@ def load_encoder(name: str | os.PathLike[str] = DEFAULT_ENCODER, *,
             if bars:
                 hf_logging.enable_progress_bar()
     except OSError as exc:
-        hint = "" if allow_download else " (downloads are off; pass allow_download=True to fetch)"
+        hint = "" if allow_download else (" (downloads are off; pass allow_download=True, or "
+                                          "--allow-download on the command line, to fetch)")
         raise EncoderNotFoundError(f"cannot load the encoder {str(name)!r}{hint}: {exc}") from exc
     if not getattr(tokenizer, "is_fast", False):
         raise ValueError(f"the encoder {str(name)!r} has no fast tokenizer, which word-level "

@@ -147,7 +147,8 @@ def load_hf(name_or_path: str | os.PathLike[str] | None = None, *, dtype: Any = 
         model = AutoModelForCausalLM.from_pretrained(where, local_files_only=local_only,
                                                      dtype=dtype)
     except OSError as exc:
-        hint = "" if allow_download else " (downloads are off; pass allow_download=True)"
+        hint = "" if allow_download else (" (downloads are off; pass allow_download=True, or "
+                                          "--allow-download on the command line)")
         raise ModelNotFoundError(f"cannot load the language model {name!r}{hint}: {exc}") from exc
     finally:
         restore()
