@@ -209,7 +209,7 @@ def test_invalid_utf8_and_bad_json_lines_in_jsonl(tmp_path: Path) -> None:
         report = annotate_file(src, tmp_path / "out.jsonl", annotate=fake, chunk_size=2,
                                progress=False)
     kinds = [w.category for w in caught]
-    assert kinds.count(UnicodeWarning) == 1 and "2 line" in str(caught[-1].message)
+    assert kinds.count(UnicodeWarning) == 1 and "2 row(s)" in str(caught[-1].message)
     values = [v for chunk in fake.calls for v in chunk]
     assert values[0] == "caf\ufffd" and values[1] == "fine"
     assert values[2] is None and values[3] is None
@@ -217,7 +217,8 @@ def test_invalid_utf8_and_bad_json_lines_in_jsonl(tmp_path: Path) -> None:
     assert report.rows == 6 and report.bad_lines == 2 and report.replaced_rows == 2
     out = read_output(tmp_path / "out.jsonl")
     assert [None if _missing(i) else int(i) for i in out["id"]] == [1, 2, None, None, 5, 6]
-    assert out["status"].tolist() == ["ok", "ok", "empty", "empty", "ok", "empty"]
+    assert out["status"].tolist() == ["ok", "ok", "malformed-row", "malformed-row", "ok", "empty"]
+    assert _missing(out["n_chars"][2]) and _missing(out["upper"][3])  # no prediction for them
     assert list(out.columns[:2]) == ["id", "text"]
 
 
@@ -236,11 +237,26 @@ def test_jsonl_keys_met_late_are_kept_and_mixed_kinds_become_text(tmp_path: Path
 def test_jsonl_of_bad_lines_only_keeps_the_text_column(tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
     src.write_text("nope\n[1]\n", encoding="utf-8")
-    with pytest.warns(UserWarning, match="2 line"):
+    with pytest.warns(UserWarning, match="2 row"):
         report = annotate_file(src, tmp_path / "out.csv", annotate=Fake(), progress=False)
     assert report.rows == 2 and report.bad_lines == 2
     out = read_output(tmp_path / "out.csv")
-    assert list(out.columns[:2]) == ["text", "status"] and out["status"].tolist() == ["empty"] * 2
+    assert list(out.columns[:2]) == ["text", "status"]
+    assert out["status"].tolist() == ["malformed-row"] * 2
+
+
+def test_a_csv_row_with_more_fields_than_the_header_is_flagged(tmp_path: Path) -> None:
+    """`2,too,many,fields` under `id,text` was once annotated as "too", status ok."""
+    src = tmp_path / "in.csv"
+    src.write_text('id,text\n1,hello\n\n2,too,many,fields\n3,"quoted, comma"\n'
+                   '4,"two\nlines",\n5,bye\n', encoding="utf-8")
+    with pytest.warns(UserWarning, match="2 row.*more fields than the header"):
+        report = annotate_file(src, tmp_path / "out.csv", annotate=Fake(), chunk_size=2,
+                               progress=False)
+    out = read_output(tmp_path / "out.csv")
+    assert out["id"].astype(str).tolist() == ["1", "2", "3", "4", "5"]
+    assert out["status"].tolist() == ["ok", "malformed-row", "ok", "malformed-row", "ok"]
+    assert out["text"].tolist()[2] == "quoted, comma" and report.bad_lines == 2
 
 
 @pytest.mark.parametrize("ext", [".csv", ".jsonl", ".parquet"])

@@ -52,6 +52,7 @@ MANIFEST = "manifest.json"
 LOCK = "lock"
 _MANIFEST_VERSION = 2
 _IN, _OUT = "in.", "out."  # column prefixes inside the parts: input and prediction columns
+MALFORMED = "malformed-row"  # the status of a row the reader could not parse
 _REPLACEMENT = "\ufffd"
 
 
@@ -131,6 +132,7 @@ def _annotate(source: _Source, parts: Path, dst: Path, out_fmt: str,
                 report.resumed += n
             else:
                 preds = _call_annotate(annotate, chunk.values, index, chunk_size)
+                _mark_malformed(preds, chunk.malformed)
                 _write_part(part, chunk.columns, preds, n)
                 report.annotated += n
             bar(completed=source.position, count=report.annotated + report.resumed)
@@ -266,6 +268,7 @@ def parts_dir(output: str | os.PathLike) -> Path:
 class _Chunk:
     columns: dict[str, pa.Array | pa.ChunkedArray]  # kept input columns, by name
     values: list[Any]                                # raw cells of the text column
+    malformed: list[int] = field(default_factory=list)  # rows that could not be parsed
 
 
 class _Source:
@@ -314,6 +317,8 @@ class _CsvSource(_Source):
         if self.header is None:
             return
         wanted = list(dict.fromkeys([*self.keep, self.column]))
+        too_long = self._rows_with_extra_fields()
+        first = 0
         with open(self.path, "rb") as fh:
             # Every column as text: the cells pass through unchanged (no "007" -> 7, no int column
             # turning float in the one chunk with a gap); only an empty cell is missing (NaN).
@@ -324,9 +329,27 @@ class _CsvSource(_Source):
                               lambda f, a, b: f.iloc[a:b])
             for frame in frames:
                 self.position = fh.tell()
+                malformed = [i - first for i in too_long if first <= i < first + len(frame)]
+                first += len(frame)
                 yield _Chunk({c: _to_arrow(frame[c]) for c in self.keep},
-                             frame[self.column].tolist())
+                             frame[self.column].tolist(), malformed)
         self.position = self.total
+
+    def _rows_with_extra_fields(self) -> list[int]:
+        """Data rows with more fields than the header (pandas would silently drop the extra
+        fields, and with them the row's meaning): one streaming pass of the csv module."""
+        import csv
+        import io
+
+        width = len(self.header or [])
+        out = []
+        with open(self.path, "rb") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+            rows = (r for r in csv.reader(text) if r)  # pandas skips blank lines too
+            next(rows, None)  # the header
+            out = [i for i, row in enumerate(rows) if len(row) > width]
+        self.bad_lines += len(out)
+        return out
 
     def empty_schema(self) -> pa.Schema:
         return pa.schema([(c, pa.string()) for c in self.keep])
@@ -377,7 +400,8 @@ class _JsonlSource(_Source):
             met = (k for r in rows if r is not None for k in r)
             names = list(dict.fromkeys([*self.header, *met]))
         columns = {n: _to_arrow([None if r is None else r.get(n) for r in rows]) for n in names}
-        return _Chunk(columns, [None if r is None else r.get(self.column) for r in rows])
+        return _Chunk(columns, [None if r is None else r.get(self.column) for r in rows],
+                      [i for i, r in enumerate(rows) if r is None])
 
     def empty_schema(self) -> pa.Schema:
         return pa.schema([(c, pa.string()) for c in (self.keep or [self.column])])
@@ -452,6 +476,20 @@ def _rechunk(pieces: Iterable[Any], size: int, length: Callable[[Any], int],
 
 
 # --- annotating and the parts -------------------------------------------------------------------
+
+def _mark_malformed(preds: pd.DataFrame, rows: list[int]) -> None:
+    """Rows the reader could not parse keep their place, get no prediction and say why."""
+    if not rows:
+        return
+    for name in preds.columns:
+        if name == "status":
+            continue
+        column = preds[name].astype(object)
+        column.iloc[rows] = None
+        preds[name] = column
+    preds["status"] = preds["status"].astype(object) if "status" in preds else None
+    preds.iloc[rows, preds.columns.get_loc("status")] = MALFORMED
+
 
 def _call_annotate(annotate: Callable[[list[Any]], pd.DataFrame], values: list[Any], index: int,
                    chunk_size: int) -> pd.DataFrame:
@@ -704,5 +742,6 @@ def _warn_once(report: BatchReport, path: Path) -> None:
         warnings.warn(f"{report.replaced_rows} text(s) of {path} hold U+FFFD: bytes that are not "
                       "UTF-8 were replaced", UnicodeWarning, stacklevel=3)
     if report.bad_lines:
-        warnings.warn(f"{report.bad_lines} line(s) of {path} are not JSON objects: they became "
-                      "rows with no text", UserWarning, stacklevel=3)
+        warnings.warn(f"{report.bad_lines} row(s) of {path} could not be parsed (a CSV row with "
+                      "more fields than the header, a JSONL line that is not a JSON object): "
+                      f"status {MALFORMED!r}, no predictions", UserWarning, stacklevel=3)
