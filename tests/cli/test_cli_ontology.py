@@ -132,3 +132,11 @@ def test_version():
 
     code, out = run("--version")
     assert code == 0 and out.strip() == f"affectlab {affectlab.__version__}"
+
+
+def test_neutral_is_shown_as_the_centre_not_unknown():
+    info = run_json("ontology", "show", "neutral")
+    assert info["name"] == "neutral" and info["tier"] is None
+    assert info["vad"] == {"valence": 0.0, "arousal": 0.0, "dominance": 0.0}
+    code, out = run("ontology", "show", "Neutral")
+    assert code == 0 and "not in the tree" in out

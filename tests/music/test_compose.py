@@ -107,3 +107,11 @@ def test_best_of_candidates_never_matches_worse(music_models, tmp_path):
     assert best["candidates"] == 3 and best["attributes_matched"] >= first
     with pytest.raises(ValueError, match="candidates"):
         compose("fear", bars=2, candidates=0, model=str(music_models))
+
+
+def test_neutral_asks_for_the_middle_of_every_attribute(music_models):
+    """Neutral has no quadrant (V = A = 0): it once came out as joy's piece."""
+    neutral = compose("neutral", bars=2, seed=0, model=str(music_models))
+    joy = compose("joy", bars=2, seed=0, model=str(music_models))
+    assert neutral["quadrant"] == "neutral" and set(neutral["control"].values()) == {1}
+    assert neutral["control"] != joy["control"]

@@ -69,6 +69,9 @@ def scheme_cmd(name: str, as_json: JsonOpt = False) -> None:
 def show_cmd(name: str, as_json: JsonOpt = False) -> None:
     """Everything about one emotion: tier, path, definition, V/A/D, vocabulary, relations."""
     o = onto_api.load()
+    if name.strip().lower() == onto_api.NEUTRAL:
+        _show_neutral(as_json)
+        return
     node = _guard(lambda: o.node(name), as_json)
     rels = [r.to_dict() for r in o.related(node.name)]
     if as_json:
@@ -85,6 +88,22 @@ def show_cmd(name: str, as_json: JsonOpt = False) -> None:
         console.print(f"  vocabulary: {words}{more}")
     for r in rels:
         console.print(f"  {r['source']} [cyan]{r['type']}[/] {r['target']}  [dim]({r['evidence']})[/]")
+
+
+def _show_neutral(as_json: bool) -> None:
+    """Neutral is no node of the tree but the concept every scheme's neutral label maps to."""
+    vad = onto_api.to_vad(onto_api.NEUTRAL)
+    info = {"name": onto_api.NEUTRAL, "tier": None, "tier_name": "not in the tree",
+            "definition": "no particular emotion: the centre of valence-arousal-dominance "
+                          "space, where the neutral or no-emotion labels of every scheme map",
+            "vad": {"valence": vad.valence, "arousal": vad.arousal, "dominance": vad.dominance},
+            "path": [onto_api.NEUTRAL], "relations": []}
+    if as_json:
+        emit_json(info)
+        return
+    console.print(f"[bold]{onto_api.NEUTRAL}[/] (not in the tree)")
+    console.print(f"  {info['definition']}")
+    console.print(f"  {_fmt_vad(vad)}")
 
 
 @app.command("path")

@@ -244,6 +244,8 @@ def compose(emotion: str, bars: int = 16, out: str | os.PathLike[str] | None = N
             attributes: dict[str, int] | None = None, model: str | None = None,
             candidates: int = 1) -> dict[str, Any]:
     """Write a piece for `emotion` (ontology emotion, quadrant or Q1-Q4); returns what was asked.
+    "neutral" has no quadrant (its valence and arousal are 0): it asks for the middle bucket of
+    every attribute.
 
     `attributes` overrides single control buckets (e.g. ``{"note_density": 2}``). With
     `candidates` > 1, that many pieces are written and the one whose re-measured attribute
@@ -254,9 +256,13 @@ def compose(emotion: str, bars: int = 16, out: str | os.PathLike[str] | None = N
 
     if not 1 <= bars <= 256:
         raise ValueError(f"bars must be between 1 and 256, got {bars}")
-    quadrant = emotion_quadrant(emotion)
     gen = load_generator(model)
-    control = load_prototypes(model).buckets(quadrant, gen.buckets)
+    if emotion.strip().lower() == "neutral":  # no quadrant: the middle bucket of every attribute
+        quadrant = "neutral"
+        control = np.full(len(ATTRIBUTES), gen.buckets.n_buckets // 2, dtype=np.int64)
+    else:
+        quadrant = emotion_quadrant(emotion)
+        control = load_prototypes(model).buckets(quadrant, gen.buckets)
     for name, bucket in (attributes or {}).items():
         if name not in ATTRIBUTES:
             from affectlab.core.errors import UnknownNameError
