@@ -21,6 +21,7 @@ import pandas as pd
 from affectlab.core.records import make_record
 from affectlab.text.classifier import VAD, VAD_DIMS, EmotionClassifier
 from affectlab.text.inputs import EMPTY, NOT_TEXT, OK, TRUNCATED, as_text_list, check_text
+from affectlab.text.language import NO_WORDS, NON_ENGLISH, language_status
 
 ModelLike = EmotionClassifier | str | os.PathLike[str] | None
 
@@ -45,8 +46,8 @@ def analyze_frame(values: Iterable[Any], scheme: str | None = None, *, model: Mo
     target = _target_scheme(clf, scheme)
     labels = _labels_of(clf, target)
     checked = [check_text(v) for v in values]
-    status = np.asarray([s for _, s in checked], dtype=object)
-    ok = np.flatnonzero(status == OK)
+    status = np.asarray([s if s != OK else language_status(t) for t, s in checked], dtype=object)
+    ok = np.flatnonzero((status == OK) | (status == NON_ENGLISH))  # no-words: nothing to read
     texts = [checked[i][0] for i in ok]
     heads, tokens = clf.forward(texts, batch_size=batch_size)
     n = len(values)
@@ -103,7 +104,9 @@ def analyze(texts: str | Iterable[Any], scheme: str | None = None, *, model: Mod
 
 
 _ERRORS = {EMPTY: "the text is empty", NOT_TEXT: "the value is not text",
-           TRUNCATED: "longer than the model's window: analysed from its beginning"}
+           TRUNCATED: "longer than the model's window: analysed from its beginning",
+           NO_WORDS: "no word to read (emoji, digits or punctuation only)",
+           NON_ENGLISH: "not English: the model reads English only, so this is a guess"}
 
 
 def _target_scheme(clf: EmotionClassifier, scheme: str | None) -> str | None:
@@ -140,4 +143,5 @@ def _decide(clf: EmotionClassifier, probs: np.ndarray, scheme: str | None,
             for r in probs]
 
 
-__all__ = ["EMPTY", "NOT_TEXT", "OK", "TRUNCATED", "analyze", "analyze_frame", "get_model"]
+__all__ = ["EMPTY", "NON_ENGLISH", "NOT_TEXT", "NO_WORDS", "OK", "TRUNCATED", "analyze",
+           "analyze_frame", "get_model"]

@@ -15,7 +15,10 @@ EMPTY = "empty"          # None, NaN, "" or only whitespace
 NOT_TEXT = "not-text"    # a number, a list, ... (never guessed into a string)
 TRUNCATED = "truncated"  # longer than the encoder takes: the beginning was analysed
 
-STATUSES = (OK, EMPTY, NOT_TEXT, TRUNCATED)
+NO_WORDS = "no-words"    # not one letter: emoji, digits, punctuation (see text.language)
+NON_ENGLISH = "non-english"  # analysed, but the model reads English only
+
+STATUSES = (OK, EMPTY, NOT_TEXT, TRUNCATED, NO_WORDS, NON_ENGLISH)
 
 
 def check_text(value: Any) -> tuple[str, str]:
