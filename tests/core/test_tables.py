@@ -455,3 +455,14 @@ def test_unsupported_record_format_is_an_input_error(tmp_path):
 
     with pytest.raises(InputError, match=r"\.json, \.jsonl|\.csv"):
         write_records([], tmp_path / "r.xlsx")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_utf16_input_is_refused_with_the_fix(tmp_path: Path, encoding: str) -> None:
+    from affectlab.core.errors import InputError
+
+    src = tmp_path / "in.csv"
+    src.write_bytes("text\nI love it\nso sad\n".encode(encoding))
+    with pytest.raises(InputError, match="UTF-16.*iconv") as err:
+        annotate_file(src, tmp_path / "out.csv", annotate=Fake(), progress=False)
+    assert err.value.reason == "not-utf8" and not (tmp_path / "out.csv").exists()

@@ -86,3 +86,18 @@ def test_text_train_and_evaluate_on_a_slice(data_dir, tmp_path, monkeypatch):
     assert "tweeteval accuracy" in json.loads(res.stdout)
     res = runner.invoke(app, ["text", "train", "--dataset", "isear", "--out", str(out), "--json"])
     assert res.exit_code == 2 and "not 'isear'" in json.loads(res.stdout)["error"]
+
+
+def test_file_warnings_are_clean_lines_and_utf16_is_refused(model_dir, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"text\nI am so happy\ncaf\xe9 is closed\n")
+    res = runner.invoke(app, ["analyze", "--input", str(src), "--output",
+                              str(tmp_path / "o.csv"), "--model", str(model_dir)])
+    assert res.exit_code == 0, res.output
+    assert "warning:" in res.output and "U+FFFD" in res.output
+    assert "UnicodeWarning" not in res.output and ".py:" not in res.output
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes("text\nI am so happy\n".encode("utf-16"))
+    res = runner.invoke(app, ["analyze", "--input", str(wide), "--output",
+                              str(tmp_path / "w.csv"), "--model", str(model_dir)])
+    assert res.exit_code == 2 and "UTF-16" in res.output and "\x00" not in res.output

@@ -19,6 +19,7 @@ from affectlab.cli._output import (
     err_console,
     fail,
     start,
+    warn,
 )
 from affectlab.core.records import exit_code
 
@@ -98,9 +99,13 @@ def _batch(input: Path, output: Path, column: str, scheme: str | None, clf: Any,
             warnings.simplefilter("ignore")  # truncation is counted in the status column
             return analyze_frame(values, scheme, model=clf, batch_size=batch_size)
 
-    report = annotate_file(input, output, annotate=annotate, column=column,
-                           chunk_size=chunk_size, resume=resume, overwrite=overwrite,
-                           progress=not as_json, settings=_settings(clf, scheme))
+    with warnings.catch_warnings(record=True) as caught:  # one clean line each, no file:line
+        warnings.simplefilter("always")
+        report = annotate_file(input, output, annotate=annotate, column=column,
+                               chunk_size=chunk_size, resume=resume, overwrite=overwrite,
+                               progress=not as_json, settings=_settings(clf, scheme))
+    for w in caught:
+        warn(str(w.message))
     info = report.to_dict()
     failed = sum(v for k, v in report.status_counts.items() if k not in _ANALYSED)
     if as_json:

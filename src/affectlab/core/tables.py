@@ -101,6 +101,8 @@ def annotate_file(input: str | os.PathLike, output: str | os.PathLike, *,
 
     clean_stale_temporaries(dst)
     keep = None if keep_columns is None else list(dict.fromkeys(str(c) for c in keep_columns))
+    if in_fmt != "parquet":
+        check_utf8(src)
     source = _open_source(src, in_fmt, column, keep, chunk_size)
 
     manifest = _manifest(src, column, chunk_size, keep, settings)
@@ -187,6 +189,23 @@ def file_format(path: str | os.PathLike, formats: dict[str, str] = FORMATS) -> s
     return formats[suffix]
 
 
+def check_utf8(path: str | os.PathLike) -> None:
+    """Refuse a text table in UTF-16 or UTF-32 (a byte-order mark, or NUL bytes between the
+    characters): read as UTF-8 it would give NUL-ridden garbage. Other undecodable bytes are
+    replaced and counted instead."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    boms = {b"\xff\xfe\x00\x00": "UTF-32", b"\x00\x00\xfe\xff": "UTF-32",
+            b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16"}
+    found = next((name for bom, name in boms.items() if head.startswith(bom)), None)
+    if found is None and head and head.count(b"\x00") > len(head) // 4:
+        found = "UTF-16 or UTF-32"
+    if found:
+        raise InputError(f"{path} looks like {found}, not UTF-8: convert it first, e.g. "
+                         f"`iconv -f {found.split()[0]} -t UTF-8 {Path(path).name} > "
+                         f"{Path(path).stem}-utf8{Path(path).suffix}`", reason="not-utf8")
+
+
 def read_table(path: str | os.PathLike, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """A whole (small) CSV, JSONL or Parquet file as a DataFrame; CSV cells stay text. Errors
     name the file; `columns` are checked to be there (with suggestions)."""
@@ -194,6 +213,8 @@ def read_table(path: str | os.PathLike, columns: Sequence[str] | None = None) ->
     if not src.is_file():
         raise FileNotFoundError(f"no such file: {src}")
     fmt = file_format(src)
+    if fmt != "parquet":
+        check_utf8(src)
     try:
         if fmt == "csv":
             frame = pd.read_csv(src, dtype=str, keep_default_na=False, encoding="utf-8",
