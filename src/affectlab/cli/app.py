@@ -38,6 +38,9 @@ def _root(
                                           help="Print the version and exit.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars (also: "
                                         "AFFECTLAB_QUIET=1).")] = False,
+    threads: Annotated[int | None, typer.Option(
+        "--threads", min=1, help="Threads for torch and BLAS (default: the cores not busy with "
+        "other work; also AFFECTLAB_THREADS).")] = None,
 ) -> None:
     """Recognise, represent, probe and steer emotion.
 
@@ -46,6 +49,12 @@ def _root(
     from affectlab.core.progress import set_quiet
 
     set_quiet(True if quiet else None)  # per invocation: AFFECTLAB_QUIET decides otherwise
+    from affectlab.core.threads import configure_threads
+
+    try:
+        configure_threads(threads)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from err
 
 
 app.add_typer(_ontology.app, name="ontology")
