@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from affectlab.cli._output import console, emit_json, fail
+from affectlab.cli._output import console, emit_json, fail, warn
 from affectlab.cli.lm import _DOWNLOAD, _JSON, _MODEL, _errors, _load
 
 app = typer.Typer(help="Emotion circuits: discover the neurons and heads that write each "
@@ -22,10 +22,36 @@ _SYSTEM = typer.Option(help="System prompt (default: the neutral 'Keep the reply
                             "sentences.').")
 
 
+#: A reply whose word 3-grams repeat this often is a loop, not language.
+DEGENERATE_REPETITION = 0.3
+
+
+def reply_quality(reply: str) -> str | None:
+    """None for a usable reply; else why not ("empty", "degenerate: ...")."""
+    from affectlab.lm.model.fluency import repetition_rate
+
+    words = reply.split()
+    if not words:
+        return "empty"
+    rate = repetition_rate(reply)
+    if rate >= DEGENERATE_REPETITION:
+        return f"degenerate: {rate:.0%} of its word 3-grams repeat"
+    letters = sum(c.isalpha() for c in reply)
+    if letters < 0.5 * len(reply.replace(" ", "")):
+        return "degenerate: mostly symbols"
+    return None
+
+
 def _replies(prompts: list[str], replies: list[str], as_json: bool, **info: Any) -> None:
+    """Print the replies; an empty or degenerate one is flagged (too strong an edit, usually)."""
+    quality = [reply_quality(r) for r in replies]
+    for p, q in zip(prompts, quality, strict=True):
+        if q is not None:
+            warn(f"the reply to {p[:40]!r} is {q}: the edit is probably too strong (try a "
+                 "smaller --alpha / --strength)")
     if as_json:
-        emit_json([{"prompt": p, "reply": r, **info}
-                   for p, r in zip(prompts, replies, strict=True)])
+        emit_json([{"prompt": p, "reply": r, "quality": q or "ok", **info}
+                   for p, r, q in zip(prompts, replies, quality, strict=True)])
         return
     for p, r in zip(prompts, replies, strict=True):
         console.print(f"[bold]> {p}[/]", highlight=False)
