@@ -22,28 +22,10 @@ _SYSTEM = typer.Option(help="System prompt (default: the neutral 'Keep the reply
                             "sentences.').")
 
 
-#: A reply whose word 3-grams repeat this often is a loop, not language.
-DEGENERATE_REPETITION = 0.3
-
-
-def reply_quality(reply: str) -> str | None:
-    """None for a usable reply; else why not ("empty", "degenerate: ...")."""
-    from affectlab.lm.model.fluency import repetition_rate
-
-    words = reply.split()
-    if not words:
-        return "empty"
-    rate = repetition_rate(reply)
-    if rate >= DEGENERATE_REPETITION:
-        return f"degenerate: {rate:.0%} of its word 3-grams repeat"
-    letters = sum(c.isalpha() for c in reply)
-    if letters < 0.5 * len(reply.replace(" ", "")):
-        return "degenerate: mostly symbols"
-    return None
-
-
 def _replies(prompts: list[str], replies: list[str], as_json: bool, **info: Any) -> None:
     """Print the replies; an empty or degenerate one is flagged (too strong an edit, usually)."""
+    from affectlab.lm.model.fluency import reply_quality
+
     quality = [reply_quality(r) for r in replies]
     for p, q in zip(prompts, quality, strict=True):
         if q is not None:

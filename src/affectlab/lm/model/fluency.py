@@ -15,7 +15,8 @@ import torch
 
 from affectlab.lm.model.language_model import LanguageModel
 
-__all__ = ["distinct_n", "repetition_rate", "reply_perplexity"]
+__all__ = ["DEGENERATE_REPETITION", "distinct_n", "repetition_rate", "reply_perplexity",
+           "reply_quality"]
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -79,3 +80,21 @@ def reply_perplexity(lm: LanguageModel, prompts: Sequence[str], replies: Sequenc
             span = nll[r, len(h) - 1:len(h) - 1 + len(b)]
             out[k] = float(torch.exp(span.mean()))
     return out
+
+
+#: A reply whose word 3-grams repeat this often is a loop, not language.
+DEGENERATE_REPETITION = 0.3
+
+
+def reply_quality(reply: str) -> str | None:
+    """None for a usable reply; else why not ("empty", "degenerate: ...")."""
+    words = reply.split()
+    if not words:
+        return "empty"
+    rate = repetition_rate(reply)
+    if rate >= DEGENERATE_REPETITION:
+        return f"degenerate: {rate:.0%} of its word 3-grams repeat"
+    letters = sum(c.isalpha() for c in reply)
+    if letters < 0.5 * len(reply.replace(" ", "")):
+        return "degenerate: mostly symbols"
+    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from affectlab.cli.circuits import reply_quality
+from affectlab.lm.model.fluency import reply_quality
 
 
 def test_reply_quality():
