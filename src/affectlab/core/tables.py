@@ -244,6 +244,9 @@ def write_records(records: Sequence[dict[str, Any]], path: str | os.PathLike, *,
         raise OutputExistsError(f"{out} already exists: pass overwrite=True (--overwrite) to "
                                 "replace it")
     rows = [_plain(r) for r in records]
+    from affectlab.core.files import clean_stale_temporaries
+
+    clean_stale_temporaries(out)  # left by a run killed while writing
     with atomic_path(out) as tmp:
         if fmt == "json":
             tmp.write_text(json.dumps(rows, ensure_ascii=False, indent=2, default=_json_default)
