@@ -38,6 +38,20 @@ OutputOption = Annotated[Path | None, typer.Option(
 OverwriteOption = Annotated[bool, typer.Option("--overwrite",
                                                help="Replace an existing --output file.")]
 
+
+def paths_argument(what: str) -> Any:
+    """The PATHS... argument of an analyze* command: `what` (e.g. "Sound files"), folders or
+    globs."""
+    return Annotated[list[str], typer.Argument(
+        help=f"{what}, folders (searched recursively) or glob patterns.", show_default=False)]
+
+
+def scheme_option(default: str) -> Any:
+    """The --scheme/-s option of an analyze* command; `default` says what is answered without."""
+    return Annotated[str | None, typer.Option(
+        "--scheme", "-s", help=f"Label scheme of probs, labels and top: {default} by default, or "
+        "any scheme of the ontology (ekman7, plutchik8, ...; mapped through the ontology).")]
+
 console = Console(emoji=False)
 err_console = Console(stderr=True, emoji=False)
 

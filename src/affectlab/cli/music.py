@@ -32,13 +32,13 @@ def _music() -> Any:
     return music
 
 
+_PATHS = ui.paths_argument("MIDI files (.mid/.midi)")
+_SCHEME = ui.scheme_option("russell4 (the quadrants)")
+
+
 def analyze_music_command(
-    paths: Annotated[list[str], typer.Argument(
-        help="MIDI files (.mid/.midi), folders (searched recursively) or glob patterns.",
-        show_default=False)],
-    scheme: Annotated[str | None, typer.Option(
-        "--scheme", "-s", help="Label scheme of probs/top: russell4 (the quadrants, default), "
-        "ekman6, plutchik8, ... (mapped through the ontology).")] = None,
+    paths: _PATHS,
+    scheme: _SCHEME = None,
     model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
     output: ui.OutputOption = None,
     overwrite: ui.OverwriteOption = False,

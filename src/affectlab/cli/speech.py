@@ -24,7 +24,9 @@ from affectlab.cli._output import (
     fail,
     finish,
     gather,
+    paths_argument,
     run_library,
+    scheme_option,
     start,
 )
 
@@ -32,13 +34,13 @@ app = typer.Typer(help="Speech emotion: train and evaluate acoustic models.",
                   no_args_is_help=True)
 
 _CORPUS_HELP = "EmoDB folder (default: AFFECTLAB_DATA or ../shared/data)."
+_PATHS = paths_argument("Sound files")
+_SCHEME = scheme_option("emodb7 (the model's own)")
+
+
 def analyze_audio_command(
-    paths: Annotated[list[str], typer.Argument(
-        help="Sound files, folders (searched recursively) or glob patterns.",
-        show_default=False)],
-    scheme: Annotated[str | None, typer.Option(
-        "--scheme", "-s", help="Label scheme of the answer: emodb7 (default), ekman7, "
-        "plutchik8, ...")] = None,
+    paths: _PATHS,
+    scheme: _SCHEME = None,
     model: Annotated[Path | None, typer.Option(
         "--model", "-m", help="A saved speech model folder (default: the shipped one).")] = None,
     speakers: Annotated[str | None, typer.Option(

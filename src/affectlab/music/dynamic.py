@@ -220,41 +220,31 @@ class DynamicMusicEmotion(BaseEstimator):
              training: dict[str, Any] | None = None) -> Path:
         """Write the model folder: `weights.safetensors`, then `affectlab.json` (kind
         "music.dynamic": the configuration and the input scaler)."""
-        from affectlab.core.files import save_tensors
-        from affectlab.core.manifest import Manifest, write_manifest
-        from affectlab.music.saved import FORMAT_VERSION, prepare_folder
+        from affectlab.music.saved import save_torch_model
 
         if self.model is None or self.scaler is None:
             raise NotFittedError(self, "nothing to save: call fit() first")
-        out = prepare_folder(folder, "dynamic music emotion model")
-        save_tensors(self.model_.state_dict(), out / WEIGHTS)
-        write_manifest(out, Manifest(
-            kind=KIND, format_version=FORMAT_VERSION, training=dict(training or {}),
-            config={"attributes": list(ATTRIBUTES), "outputs": ["valence", "arousal"],
-                    "model": asdict(self.settings),
-                    "scaler": {"mean": self.scaler_.mean.tolist(),
-                               "scale": self.scaler_.scale.tolist()}},
-            files=[WEIGHTS]))
-        return out
+        return save_torch_model(
+            folder, KIND, "dynamic music emotion model", WEIGHTS, self.model_.state_dict(),
+            {"attributes": list(ATTRIBUTES), "outputs": ["valence", "arousal"],
+             "model": asdict(self.settings),
+             "scaler": {"mean": self.scaler_.mean.tolist(), "scale": self.scaler_.scale.tolist()}},
+            training=training)
 
     @classmethod
     def load(cls, folder: str | os.PathLike[str]) -> DynamicMusicEmotion:
         """A saved model folder (also one older affectlab wrote, with `config.json`)."""
-        from safetensors.torch import load_file
+        from affectlab.music.saved import read_torch_model
 
-        from affectlab.music.saved import read_music_model
-
-        path, manifest = read_music_model(
-            folder, KIND, "dynamic music emotion model", legacy_name="config.json",
-            legacy_files=(WEIGHTS,), convert=lambda old: {
-                "attributes": old["attributes"], "model": old["config"],
-                "scaler": {"mean": old["mean"], "scale": old["scale"]}})
-        config = manifest.config
+        config, state = read_torch_model(
+            folder, KIND, "dynamic music emotion model", WEIGHTS, legacy_name="config.json",
+            convert=lambda old: {"attributes": old["attributes"], "model": old["config"],
+                                 "scaler": {"mean": old["mean"], "scale": old["scale"]}})
         est = cls(config=DynamicConfig(**config["model"]))
         scaler = BarScaler(np.asarray(config["scaler"]["mean"]),
                            np.asarray(config["scaler"]["scale"]))
         model = DualScaleRegressor(scaler.n_out, est.settings)
-        model.load_state_dict(load_file(str(path / WEIGHTS)))
+        model.load_state_dict(state)
         model.eval()
         est.scaler_, est.model_ = scaler, model
         return est

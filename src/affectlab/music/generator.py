@@ -252,43 +252,31 @@ class MusicGenerator:
         """Write the model folder: fp16 `model.safetensors` (the tied output layer left out),
         then `affectlab.json` (kind "music.generator": configuration, buckets, tempo and
         velocity per bucket)."""
-        from affectlab.core.files import save_tensors
-        from affectlab.core.manifest import Manifest, write_manifest
-        from affectlab.music.saved import FORMAT_VERSION, prepare_folder
+        from affectlab.music.saved import save_torch_model
 
-        out = prepare_folder(folder, "music generator")
         state = {k: v.detach().to(torch.float16)
                  for k, v in self.model.state_dict().items() if k != "lm_head.weight"}
-        save_tensors(state, out / WEIGHTS)
-        write_manifest(out, Manifest(
-            kind=KIND, format_version=FORMAT_VERSION,
-            backbone={"architecture": "LlamaForCausalLM", "pretrained": None,
-                      "dtype": "float16", "tied_embeddings": True},
-            training=dict(training or {}),
-            config={"attributes": list(ATTRIBUTES), "model": asdict(self.config),
-                    "buckets": self.buckets.to_dict(), "tempo_of": list(self.tempo_of),
-                    "velocity_of": list(self.velocity_of)},
-            files=[WEIGHTS]))
-        return out
+        return save_torch_model(
+            folder, KIND, "music generator", WEIGHTS, state,
+            {"attributes": list(ATTRIBUTES), "model": asdict(self.config),
+             "buckets": self.buckets.to_dict(), "tempo_of": list(self.tempo_of),
+             "velocity_of": list(self.velocity_of)},
+            training=training, backbone={"architecture": "LlamaForCausalLM", "pretrained": None,
+                                         "dtype": "float16", "tied_embeddings": True})
 
     @classmethod
     def load(cls, folder: str | os.PathLike[str]) -> MusicGenerator:
         """A saved generator folder (also one older affectlab wrote, with `generator.json`)."""
-        from safetensors.torch import load_file
+        from affectlab.music.saved import read_torch_model
 
-        from affectlab.music.saved import read_music_model
-
-        path, manifest = read_music_model(
-            folder, KIND, "music generator", legacy_name="generator.json",
-            legacy_files=(WEIGHTS,), convert=lambda old: {
-                "model": old["config"], "buckets": old["buckets"], "tempo_of": old["tempo_of"],
-                "velocity_of": old["velocity_of"]})
-        meta = manifest.config
+        meta, state = read_torch_model(
+            folder, KIND, "music generator", WEIGHTS, legacy_name="generator.json",
+            convert=lambda old: {"model": old["config"], "buckets": old["buckets"],
+                                 "tempo_of": old["tempo_of"], "velocity_of": old["velocity_of"]})
         config = GeneratorConfig(**meta["model"])
         vocab = Vocabulary(config.n_buckets)
         model = cls.build_model(vocab, config)
-        state = {k: v.float() for k, v in load_file(str(path / WEIGHTS)).items()}
-        model.load_state_dict(state, strict=False)
+        model.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
         model.tie_weights()
         model.eval()
         return cls(model, vocab, AttributeBuckets.from_dict(meta["buckets"]), config,

@@ -106,5 +106,36 @@ def prepare_folder(folder: str | os.PathLike[str], what: str) -> Path:
     return out
 
 
-__all__ = ["FORMAT_VERSION", "LEGACY_KINDS", "legacy_reader", "prepare_folder",
-           "read_music_model"]
+def save_torch_model(folder: str | os.PathLike[str], kind: str, what: str, weights: str,
+                     state: dict[str, Any], config: dict[str, Any], *,
+                     training: dict[str, Any] | None = None, backbone: Any = None) -> Path:
+    """Write a music model with torch weights: `weights` first, then `affectlab.json`."""
+    from affectlab.core.files import save_tensors
+    from affectlab.core.manifest import write_manifest
+
+    out = prepare_folder(folder, what)
+    save_tensors(state, out / weights)
+    write_manifest(out, Manifest(kind=kind, format_version=FORMAT_VERSION, backbone=backbone,
+                                 training=dict(training or {}), config=config, files=[weights]))
+    return out
+
+
+def read_torch_model(folder: str | os.PathLike[str], kind: str, what: str, weights: str, *,
+                     legacy_name: str, convert: Converter) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(config, state dict) of a saved music model with torch weights in `weights` (a folder
+    older affectlab wrote, with `legacy_name`, is read through `convert`)."""
+    from safetensors.torch import load_file
+
+    path, manifest = read_music_model(folder, kind, what, legacy_name=legacy_name,
+                                      legacy_files=(weights,), convert=convert)
+    return manifest.config, load_file(str(path / weights))
+
+
+__all__ = [
+    "FORMAT_VERSION",
+    "LEGACY_KINDS",
+    "legacy_reader",
+    "prepare_folder",
+    "read_music_model",
+    "read_torch_model",
+]
