@@ -283,3 +283,30 @@ def test_kill_at_random_moments_then_resume_matches_one_run(tmp_path):
     assert len(got) == len(texts) and got["id"].tolist() == list(range(len(texts)))
     pd.testing.assert_frame_equal(got, want)
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name or p.name.endswith(".lock")]
+
+
+def test_a_mismatched_resume_is_one_line_naming_the_flag(tmp_path):
+    """Parts of a killed run under other settings (here the chunk size): exit 2, one line that
+    names --no-resume, no traceback; --no-resume then starts again."""
+    from affectlab.core.tables import annotate_file
+
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["I love it", "so sad", "great", "awful", "fine"] * 4}).to_csv(
+        src, index=False)
+    out = tmp_path / "out.csv"
+
+    def killed(values):
+        if killed.calls:
+            raise KeyboardInterrupt
+        killed.calls += 1
+        return pd.DataFrame({"status": ["ok"] * len(values)})
+
+    killed.calls = 0
+    with pytest.raises(KeyboardInterrupt):
+        annotate_file(src, out, annotate=killed, chunk_size=4, progress=False)
+    res = invoke("analyze", "--input", str(src), "--output", str(out), "--chunk-size", "7",
+                 "--quiet")
+    assert res.exit_code == 2 and "--no-resume" in res.output and "chunk_size" in res.output
+    res = invoke("analyze", "--input", str(src), "--output", str(out), "--chunk-size", "7",
+                 "--no-resume", "--quiet")
+    assert res.exit_code == 0 and len(pd.read_csv(out)) == 20
