@@ -218,6 +218,8 @@ def test_invalid_utf8_and_bad_json_lines_in_jsonl(tmp_path: Path) -> None:
     out = read_output(tmp_path / "out.jsonl")
     assert [None if _missing(i) else int(i) for i in out["id"]] == [1, 2, None, None, 5, 6]
     assert out["status"].tolist() == ["ok", "ok", "malformed-row", "malformed-row", "ok", "empty"]
+    lines = [None if _missing(x) else int(x) for x in out["source_line"]]
+    assert lines == [None, None, 4, 5, None, None]  # where to look in the input
     assert _missing(out["n_chars"][2]) and _missing(out["upper"][3])  # no prediction for them
     assert list(out.columns[:2]) == ["id", "text"]
 
@@ -256,6 +258,8 @@ def test_a_csv_row_with_more_fields_than_the_header_is_flagged(tmp_path: Path) -
     out = read_output(tmp_path / "out.csv")
     assert out["id"].astype(str).tolist() == ["1", "2", "3", "4", "5"]
     assert out["status"].tolist() == ["ok", "malformed-row", "ok", "malformed-row", "ok"]
+    lines = [None if _missing(x) else int(x) for x in out["source_line"]]
+    assert lines == [None, 4, None, 7, None]  # physical lines, the quoted newline counted
     assert out["text"].tolist()[2] == "quoted, comma" and report.bad_lines == 2
 
 

@@ -134,7 +134,7 @@ def _annotate(source: _Source, parts: Path, dst: Path, out_fmt: str,
                 report.resumed += n
             else:
                 preds = _call_annotate(annotate, chunk.values, index, chunk_size)
-                _mark_malformed(preds, chunk.malformed)
+                _mark_malformed(preds, chunk.malformed, chunk.lines)
                 _write_part(part, chunk.columns, preds, n)
                 report.annotated += n
             bar(completed=source.position, count=report.annotated + report.resumed)
@@ -293,6 +293,7 @@ class _Chunk:
     columns: dict[str, pa.Array | pa.ChunkedArray]  # kept input columns, by name
     values: list[Any]                                # raw cells of the text column
     malformed: list[int] = field(default_factory=list)  # rows that could not be parsed
+    lines: list[int] = field(default_factory=list)      # ... and their line in the file
 
 
 class _Source:
@@ -353,13 +354,15 @@ class _CsvSource(_Source):
                               lambda f, a, b: f.iloc[a:b])
             for frame in frames:
                 self.position = fh.tell()
-                malformed = [i - first for i in too_long if first <= i < first + len(frame)]
+                here = [(i - first, line) for i, line in too_long
+                        if first <= i < first + len(frame)]
                 first += len(frame)
                 yield _Chunk({c: _to_arrow(frame[c]) for c in self.keep},
-                             frame[self.column].tolist(), malformed)
+                             frame[self.column].tolist(), [i for i, _ in here],
+                             [line for _, line in here])
         self.position = self.total
 
-    def _rows_with_extra_fields(self) -> list[int]:
+    def _rows_with_extra_fields(self) -> list[tuple[int, int]]:
         """Data rows with more fields than the header (pandas would silently drop the extra
         fields, and with them the row's meaning): one streaming pass of the csv module."""
         import csv
@@ -369,9 +372,10 @@ class _CsvSource(_Source):
         out = []
         with open(self.path, "rb") as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
-            rows = (r for r in csv.reader(text) if r)  # pandas skips blank lines too
+            reader = csv.reader(text)
+            rows = ((r, reader.line_num) for r in reader if r)  # pandas skips blank lines too
             next(rows, None)  # the header
-            out = [i for i, row in enumerate(rows) if len(row) > width]
+            out = [(i, line) for i, (row, line) in enumerate(rows) if len(row) > width]
         self.bad_lines += len(out)
         return out
 
@@ -402,6 +406,7 @@ class _JsonlSource(_Source):
 
     def chunks(self) -> Iterator[_Chunk]:
         rows: list[dict[str, Any] | None] = []
+        numbers: list[int] = []
         with open(self.path, "rb") as fh:
             for number, raw in enumerate(fh):
                 self.position += len(raw)
@@ -412,20 +417,22 @@ class _JsonlSource(_Source):
                     self.bad_lines += 1
                     obj = None
                 rows.append(obj)
+                numbers.append(number + 1)
                 if len(rows) == self.chunk_size:
-                    yield self._chunk(rows)
-                    rows = []
+                    yield self._chunk(rows, numbers)
+                    rows, numbers = [], []
         if rows:
-            yield self._chunk(rows)
+            yield self._chunk(rows, numbers)
 
-    def _chunk(self, rows: list[dict[str, Any] | None]) -> _Chunk:
+    def _chunk(self, rows: list[dict[str, Any] | None], numbers: list[int]) -> _Chunk:
         names = self.keep
         if names is None:  # every key met in this chunk; the merge takes the union of chunks
             met = (k for r in rows if r is not None for k in r)
             names = list(dict.fromkeys([*self.header, *met]))
         columns = {n: _to_arrow([None if r is None else r.get(n) for r in rows]) for n in names}
-        return _Chunk(columns, [None if r is None else r.get(self.column) for r in rows],
-                      [i for i, r in enumerate(rows) if r is None])
+        bad = [i for i, r in enumerate(rows) if r is None]
+        return _Chunk(columns, [None if r is None else r.get(self.column) for r in rows], bad,
+                      [numbers[i] for i in bad])
 
     def empty_schema(self) -> pa.Schema:
         return pa.schema([(c, pa.string()) for c in (self.keep or [self.column])])
@@ -501,8 +508,10 @@ def _rechunk(pieces: Iterable[Any], size: int, length: Callable[[Any], int],
 
 # --- annotating and the parts -------------------------------------------------------------------
 
-def _mark_malformed(preds: pd.DataFrame, rows: list[int]) -> None:
-    """Rows the reader could not parse keep their place, get no prediction and say why."""
+def _mark_malformed(preds: pd.DataFrame, rows: list[int], lines: list[int]) -> None:
+    """Rows the reader could not parse keep their place, get no prediction and say why; a
+    `source_line` column gives their line in the input (the column is there only when some row
+    could not be parsed, empty for the others)."""
     if not rows:
         return
     for name in preds.columns:
@@ -513,6 +522,10 @@ def _mark_malformed(preds: pd.DataFrame, rows: list[int]) -> None:
         preds[name] = column
     preds["status"] = preds["status"].astype(object) if "status" in preds else None
     preds.iloc[rows, preds.columns.get_loc("status")] = MALFORMED
+    where: list[int | None] = [None] * len(preds)
+    for row, line in zip(rows, lines, strict=True):
+        where[row] = int(line)
+    preds["source_line"] = pd.Series(where, index=preds.index, dtype=object)
 
 
 def _call_annotate(annotate: Callable[[list[Any]], pd.DataFrame], values: list[Any], index: int,
