@@ -16,10 +16,9 @@ from affectlab.cli._output import (
     QuietOption,
     console,
     emit_json,
-    err_console,
     fail,
+    run_library,
     start,
-    warn,
 )
 from affectlab.core.records import exit_code
 
@@ -53,35 +52,25 @@ def analyze_command(
     """Probabilities of every label of a scheme, the predicted labels, and valence, arousal,
     dominance, per text. Exit 0 when every text was analysed, 1 when some were not (see their
     status), 2 on a usage error."""
-    from affectlab.core.errors import AffectlabError
-    from affectlab.text import EncoderNotFoundError
     from affectlab.text.analyze import analyze, analyze_frame, get_model
 
     start(quiet=quiet)
-    try:
-        clf = get_model(model)
-        if input is not None:
-            if texts:
-                fail("give texts or --input, not both", as_json=as_json)
-            if output is None:
-                fail("--input needs --output (a .csv, .jsonl or .parquet file)", as_json=as_json)
-            _batch(input, output, column, scheme, clf, chunk_size, resume, overwrite, batch_size,
-                   as_json, analyze_frame)
-            return
+    clf = run_library(lambda: get_model(model), as_json)
+    if input is not None:
+        if texts:
+            fail("give texts or --input, not both", as_json=as_json)
+        if output is None:
+            fail("--input needs --output (a .csv, .jsonl or .parquet file)", as_json=as_json)
+        _batch(input, output, column, scheme, clf, chunk_size, resume, overwrite, batch_size,
+               as_json, analyze_frame)
+    if not texts:
+        if sys.stdin.isatty():
+            fail("give one or more texts, --input FILE, or lines on stdin", as_json=as_json)
+        texts = [line.rstrip("\n") for line in sys.stdin]
         if not texts:
-            if sys.stdin.isatty():
-                fail("give one or more texts, --input FILE, or lines on stdin", as_json=as_json)
-            texts = [line.rstrip("\n") for line in sys.stdin]
-            if not texts:
-                fail("stdin held no line to analyse", as_json=as_json)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            results = analyze(list(texts), scheme, model=clf, batch_size=batch_size)
-        for w in caught:
-            err_console.print(f"[yellow]warning:[/] {w.message}", highlight=False)
-    except (AffectlabError, EncoderNotFoundError, FileNotFoundError, FileExistsError, ValueError,
-            TypeError) as err:
-        fail(str(err), as_json=as_json)
+            fail("stdin held no line to analyse", as_json=as_json)
+    results = run_library(lambda: analyze(list(texts), scheme, model=clf, batch_size=batch_size),
+                          as_json)
     if as_json:
         emit_json(results)
     else:
@@ -92,20 +81,16 @@ def analyze_command(
 def _batch(input: Path, output: Path, column: str, scheme: str | None, clf: Any,
            chunk_size: int, resume: bool, overwrite: bool, batch_size: int, as_json: bool,
            analyze_frame: Any) -> None:
-    from affectlab.text.batch import annotate_file
+    from affectlab.core.tables import annotate_file
 
     def annotate(values: list[Any]) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # truncation is counted in the status column
             return analyze_frame(values, scheme, model=clf, batch_size=batch_size)
 
-    with warnings.catch_warnings(record=True) as caught:  # one clean line each, no file:line
-        warnings.simplefilter("always")
-        report = annotate_file(input, output, annotate=annotate, column=column,
-                               chunk_size=chunk_size, resume=resume, overwrite=overwrite,
-                               progress=not as_json, settings=_settings(clf, scheme))
-    for w in caught:
-        warn(str(w.message))
+    report = run_library(lambda: annotate_file(
+        input, output, annotate=annotate, column=column, chunk_size=chunk_size, resume=resume,
+        overwrite=overwrite, progress=not as_json, settings=_settings(clf, scheme)), as_json)
     info = report.to_dict()
     failed = sum(v for k, v in report.status_counts.items() if k not in _ANALYSED)
     if as_json:

@@ -148,13 +148,14 @@ def clean_stale_temporaries(target: str | os.PathLike[str],
             age = time.time() - tmp.stat().st_mtime
         except OSError:
             continue
-        if not _alive(pid) or age > older_than:
+        if not process_alive(pid) or age > older_than:
             tmp.unlink(missing_ok=True)
             removed.append(tmp)
     return removed
 
 
-def _alive(pid: str) -> bool:
+def process_alive(pid: str) -> bool:
+    """Whether process `pid` (as text) still runs; a non-number is not a process."""
     if not pid.isdigit():
         return False
     if int(pid) == os.getpid():
@@ -168,6 +169,18 @@ def _alive(pid: str) -> bool:
     return True
 
 
-__all__ = ["atomic_path", "clean_stale_temporaries", "load_arrays", "load_bundle", "read_json",
-           "save_arrays", "save_bundle", "save_tensors", "temporary_path", "write_bytes",
-           "write_json", "write_text"]
+__all__ = [
+    "atomic_path",
+    "clean_stale_temporaries",
+    "load_arrays",
+    "load_bundle",
+    "process_alive",
+    "read_json",
+    "save_arrays",
+    "save_bundle",
+    "save_tensors",
+    "temporary_path",
+    "write_bytes",
+    "write_json",
+    "write_text",
+]

@@ -92,12 +92,12 @@ def read_manifest(folder: str | os.PathLike[str], kind: str | tuple[str, ...], *
                                  f"holding {MANIFEST}")
     file = path / MANIFEST
     if file.is_file():
-        manifest = Manifest.from_dict(_load(file))
+        manifest = Manifest.from_dict(read_json_object(file))
     else:
         manifest = None
         for name, reader in (legacy or {}).items():
             if (path / name).is_file():
-                manifest = reader(path, _load(path / name))
+                manifest = reader(path, read_json_object(path / name))
                 break
         if manifest is None:
             raise ModelNotFoundError(f"no saved {what} at {path} (no {MANIFEST} there)")
@@ -128,8 +128,6 @@ def read_json_object(file: str | os.PathLike[str], what: str = "") -> dict[str, 
         raise ManifestError(f"{file} does not hold a JSON object{should}")
     return data
 
-
-_load = read_json_object
 
 
 def check_legacy(file: Path, old: Mapping[str, Any], *, format_tag: str, what: str, kind: str,

@@ -162,9 +162,9 @@ def output_lock(output: str | os.PathLike) -> Iterator[Path]:
                 owner = lock.read_text().strip()
             except OSError:
                 owner = ""
-            from affectlab.core.files import _alive
+            from affectlab.core.files import process_alive
 
-            if owner and not _alive(owner):  # the run that held it was killed
+            if owner and not process_alive(owner):  # the run that held it was killed
                 lock.unlink(missing_ok=True)
                 continue
             raise OutputLockedError(
