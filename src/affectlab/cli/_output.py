@@ -159,13 +159,15 @@ def run_library(call: Callable[[], T], as_json: bool = False,
 
 
 def finish(records: Sequence[dict[str, Any]], *, output: Path | None, as_json: bool,
-           table: Callable[[Sequence[dict[str, Any]]], None]) -> NoReturn:
+           table: Callable[[Sequence[dict[str, Any]]], None],
+           ok: Sequence[str] = ("ok",)) -> NoReturn:
     """Show the records (JSON or a table; just a summary line when they went to `output`) and
-    exit 0 when every record is "ok", 1 when some failed."""
+    exit 0 when every record's status is in `ok` ("ok" unless the modality says more), 1 when
+    some failed."""
     from affectlab.core.records import exit_code
 
-    code = exit_code(records)
-    failed = sum(r.get("status") != "ok" for r in records)
+    code = exit_code(records, ok)
+    failed = sum(r.get("status") not in ok for r in records)
     if as_json:
         if output is None:
             emit_json(list(records))

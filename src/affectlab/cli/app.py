@@ -11,6 +11,7 @@ from affectlab.cli import circuits as _circuits
 from affectlab.cli import codebook as _codebook
 from affectlab.cli import datasets as _datasets
 from affectlab.cli import lm as _lm
+from affectlab.cli import face as _face
 from affectlab.cli import music as _music
 from affectlab.cli import ontology as _ontology
 from affectlab.cli import speech as _speech
@@ -71,5 +72,6 @@ app.command("steer")(_circuits.steer_command)
 app.command("analyze")(_analyze)
 app.command("analyze-audio")(_speech.analyze_audio_command)
 app.command("analyze-music")(_music.analyze_music_command)
+app.command("analyze-face")(_face.analyze_face_command)
 app.command("compose")(_music.compose_command)
 app.command("demo")(_demo)

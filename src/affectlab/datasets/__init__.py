@@ -17,6 +17,7 @@ from affectlab.datasets.carer import load_carer
 from affectlab.datasets.crowdflower import load_crowdflower
 from affectlab.datasets.emobank import load_emobank
 from affectlab.datasets.emodb import load_emodb, parse_emodb_filename
+from affectlab.datasets.faces import load_ckplus, load_facial_expressions, load_fer2013
 from affectlab.datasets.emoint import load_emoint
 from affectlab.datasets.emomusic import load_emomusic, load_emomusic_dynamic
 from affectlab.datasets.errors import DatasetFormatError, DatasetNotFoundError, UnknownDatasetError
@@ -58,7 +59,10 @@ __all__ = [
     "load_carer",
     "load_crowdflower",
     "load_emobank",
+    "load_ckplus",
     "load_emodb",
+    "load_facial_expressions",
+    "load_fer2013",
     "load_emoint",
     "load_emomusic",
     "load_emomusic_dynamic",

@@ -13,6 +13,7 @@ from affectlab.datasets.carer import load_carer
 from affectlab.datasets.crowdflower import load_crowdflower
 from affectlab.datasets.emobank import load_emobank
 from affectlab.datasets.emodb import load_emodb
+from affectlab.datasets.faces import load_ckplus, load_facial_expressions, load_fer2013
 from affectlab.datasets.emoint import load_emoint
 from affectlab.datasets.emomusic import load_emomusic
 from affectlab.datasets.fb_va import load_fb_va
@@ -34,6 +35,9 @@ LOADERS: dict[str, Callable[..., pd.DataFrame]] = {
     "fb_va": load_fb_va,
     "crowdflower": load_crowdflower,
     "emodb": load_emodb,
+    "fer2013": load_fer2013,
+    "ckplus": load_ckplus,
+    "facial_expressions": load_facial_expressions,
     "emomusic": load_emomusic,
     "vgmidi": load_vgmidi,
 }

@@ -1,0 +1,91 @@
+"""`affectlab analyze-face`: faces in photos -> boxes, pose, action units, expression, V/A.
+
+Exit codes: 0 every photo analysed (a photo without a face counts: its record says "no_face"),
+1 the run finished but some files could not be read (each has its own status), 2 usage error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from affectlab.cli._output import (
+    JsonOption,
+    OutputOption,
+    OverwriteOption,
+    QuietOption,
+    console,
+    finish,
+    gather,
+    paths_argument,
+    run_library,
+    scheme_option,
+    start,
+)
+
+_PATHS = paths_argument("Photos")
+_SCHEME = scheme_option("fer7 (the model's own)")
+# a face-free photo is analysed, not failed
+OK_STATUSES = ("ok", "no_face")
+
+
+def analyze_face_command(
+    paths: _PATHS,
+    scheme: _SCHEME = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", "-m", help="A saved face model folder (default: the shipped one).")] = None,
+    detector: Annotated[str, typer.Option(
+        help="auto (both BlazeFace models), short, full, haar, or whole (each image is one "
+             "face crop).")] = "auto",
+    landmarks: Annotated[bool, typer.Option(
+        "--landmarks", help="Add the 478 landmark points (x, y, z) of each face.")] = False,
+    max_faces: Annotated[int | None, typer.Option(
+        "--max-faces", min=1, help="At most this many faces per photo (largest first).")] = None,
+    draw: Annotated[Path | None, typer.Option(
+        "--draw", help="Write each photo with boxes, landmarks and top label into this "
+        "folder.")] = None,
+    output: OutputOption = None,
+    overwrite: OverwriteOption = False,
+    top: Annotated[int, typer.Option(min=1, help="Labels shown per face in the table.")] = 3,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Every face in photos or folders: box, head pose, action units, expression, V/A."""
+    from affectlab.face.analyze import analyze_faces
+    from affectlab.face.image import IMAGE_SUFFIXES
+
+    start(quiet=quiet, output=output, overwrite=overwrite, as_json=as_json)
+    files = gather(paths, tuple(sorted(IMAGE_SUFFIXES)), "images", as_json)
+    records = run_library(lambda: analyze_faces(
+        files, scheme, model=model, detector=detector, landmarks=landmarks or draw is not None,
+        max_faces=max_faces, output=output, overwrite=overwrite, draw=draw,
+        progress=not as_json), as_json)
+    if not landmarks and draw is not None:  # landmarks were only wanted for the drawings
+        for r in records:
+            r.pop("landmarks", None)
+    finish(records, output=output, as_json=as_json, table=lambda rs: _table(rs, top),
+           ok=OK_STATUSES)
+
+
+def _table(records: Sequence[dict[str, Any]], top: int) -> None:
+    table = Table(show_lines=False)
+    for col in ("source", "face", "status", "top labels", "valence", "arousal", "yaw",
+                "strongest AUs"):
+        table.add_column(col)
+    for r in records:
+        probs = sorted(r["probs"].items(), key=lambda kv: -kv[1])[:top]
+        labels = ", ".join(f"{k} {v:.2f}" for k, v in probs) if probs else (r["error"] or "")
+        aus = sorted((r.get("action_units") or {}).items(), key=lambda kv: -kv[1])[:3]
+        table.add_row(Path(r["source"] or "").name, "" if r.get("face") is None else
+                      str(r["face"]), r["status"], labels, _fmt(r["valence"]),
+                      _fmt(r["arousal"]), _fmt(r.get("yaw"), "{:+.0f}"),
+                      ", ".join(f"{k} {v:.1f}" for k, v in aus if v > 0))
+    console.print(table)
+
+
+def _fmt(x: float | None, spec: str = "{:+.2f}") -> str:
+    return "" if x is None else spec.format(x)
