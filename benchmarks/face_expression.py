@@ -24,17 +24,17 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _machine import machine  # noqa: E402
+from _machine import machine
 
-from affectlab import metrics  # noqa: E402
-from affectlab.core.plots import plot_confusion  # noqa: E402
-from affectlab.datasets import load  # noqa: E402
-from affectlab.datasets.faces import FER_LABELS  # noqa: E402
-from affectlab.face.action_units import AUS, measure_matrix  # noqa: E402
-from affectlab.face.classifier import FaceExpressionClassifier  # noqa: E402
-from affectlab.face.corpora import corpus_landmarks, gray_faces  # noqa: E402
-from affectlab.face.features import landmark_features, pretrained_fer7  # noqa: E402
-from affectlab.ontology import map_label  # noqa: E402
+from affectlab import metrics
+from affectlab.core.plots import plot_confusion
+from affectlab.datasets import load
+from affectlab.datasets.faces import FER_LABELS
+from affectlab.face.action_units import AUS, measure_matrix
+from affectlab.face.classifier import FaceExpressionClassifier
+from affectlab.face.corpora import corpus_landmarks, gray_faces
+from affectlab.face.features import landmark_features, pretrained_fer7
+from affectlab.ontology import map_label
 
 EMFACS = {"happy": ["AU06", "AU12"], "surprise": ["AU01", "AU02", "AU26"], "anger": ["AU04"],
           "disgust": ["AU09"], "sadness": ["AU15"]}
@@ -112,7 +112,6 @@ def wild_crops(paths: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
         return z["crops"], z["points"], z["found"], z["fer_crops"]
     crops, pts, found, fer_crops = [], [], [], []
     import cv2
-
     from PIL import Image
 
     from affectlab.face.image import ImageError, Photo

@@ -1,5 +1,5 @@
-"""A fuzz corpus that stays: bad and edge inputs of every kind (texts, tables, audio, MIDI), each
-through the real command. For each: the documented exit code (0 all analysed, 1 some inputs not
+"""A fuzz corpus that stays: bad and edge inputs of every kind (texts, tables, audio, MIDI,
+photos), each through the real command. For each: the documented exit code (0 all analysed, 1 some inputs not
 analysed, 2 usage error), a clear message or a per-item status, never a traceback, and no row
 lost or changed. Plus a kill-at-random-moments resume of a table run, against an uninterrupted
 run.
@@ -241,7 +241,64 @@ def test_midi_inputs_each_get_a_record(tmp_path):
                 assert rec["status"] == status, (name, rec["status"])
 
 
-FUZZ_CASES = (len(TEXT_CASES) + len(TABLE_NAMES) + 2 + 8 + 3 + 6)
+FUZZ_CASES = (len(TEXT_CASES) + len(TABLE_NAMES) + 2 + 8 + 3 + 6 + 12)
+
+
+# --- images -------------------------------------------------------------------------------------
+
+def _image_cases(tmp: Path, media: Path) -> dict[str, tuple[Path, str]]:
+    """name -> (file, the status of its first record) for the issue's list of bad photos."""
+    from PIL import Image
+
+    face = Image.open(media / "single_face.jpg").convert("RGB")
+    cases: dict[str, tuple[Path, str]] = {}
+
+    def save(name: str, im, status: str, suffix: str = ".png", **kw) -> None:
+        path = tmp / f"{name.replace(' ', '_')}{suffix}"
+        im.save(path, **kw)
+        cases[name] = (path, status)
+
+    save("grayscale", face.convert("L"), "ok")
+    save("rgba", face.convert("RGBA"), "ok")
+    save("cmyk", face.convert("CMYK"), "ok", ".jpg")
+    exif = Image.Exif()
+    exif[0x0112] = 8  # stored turned; upright only when the tag is applied
+    save("exif rotation", face.rotate(-90, expand=True), "ok", ".jpg", exif=exif.tobytes())
+    save("one pixel", Image.new("RGB", (1, 1)), "too-small")
+    save("huge", Image.new("L", (10_000, 10_000), 90), "no_face", ".jpg", quality=30)
+    sheet = Image.new("RGB", (1000, 800), (128, 128, 128))
+    for k in range(20):
+        sheet.paste(face.resize((200, 200)), ((k % 5) * 200, (k // 5) * 200))
+    save("twenty faces", sheet, "ok", ".jpg")
+    (tmp / "text.jpg").write_text("not an image")
+    cases["not an image"] = (tmp / "text.jpg", "not-image")
+    good = (media / "single_face.jpg").read_bytes()
+    (tmp / "cut.jpg").write_bytes(good[: len(good) // 3])
+    cases["truncated jpeg"] = (tmp / "cut.jpg", "truncated")
+    cases["no face"] = (media / "free-mountain-vector-01.jpg", "no_face")
+    cases["missing"] = (tmp / "gone.jpg", "missing")
+    return cases
+
+
+def test_image_inputs_each_get_a_record(tmp_path, media, face_backends):
+    cases = _image_cases(tmp_path, media)
+    out = tmp_path / "faces.jsonl"
+    res = invoke("analyze-face", *[str(p) for p, _ in cases.values()], "-o", str(out),
+                 "--json", "--quiet")
+    assert res.exit_code == 1, res.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    first = {}
+    for r in records:
+        first.setdefault(r["source"], r)
+    assert list(first) == [str(p) for p, _ in cases.values()]  # every photo, in order
+    for name, (path, status) in cases.items():
+        rec = first[str(path)]
+        assert rec["status"] == status or (status == "truncated" and rec["status"] in (
+            "truncated", "not-image", "no_face")), (name, rec["status"], rec["error"])
+        if status != "ok":
+            assert rec["error"], name
+    crowd = [r for r in records if r["source"] == str(cases["twenty faces"][0])]
+    assert len(crowd) == 20
 
 
 # --- a killed table run resumes to the same file -------------------------------------------------

@@ -23,7 +23,7 @@ def test_one_face_in_the_single_face_photo(photo):
     for detector in ("auto", "short", "full", "haar"):
         found = detect_faces(rgb, detector)
         assert len(found) == 1, detector
-        x0, y0, x1, y1 = found[0].box
+        x0, _y0, x1, _y1 = found[0].box
         assert 150 < x0 < 250 and 300 < x1 < 420 and 0 < found[0].score <= 1
 
 

@@ -19,7 +19,7 @@ def test_resume_equals_an_unbroken_run(tmp_path):
     x = rng.integers(0, 255, (40, 48, 48)).astype(np.uint8)
     y = rng.integers(0, 3, 40)
     cfg = CNNConfig(width=4, epochs=3, batch_size=16, seed=1)
-    whole, hist = train_cnn(x, y, 3, cfg, progress=False)
+    whole, _hist = train_cnn(x, y, 3, cfg, progress=False)
 
     def stop_after_first(line):
         raise _Stop

@@ -10,8 +10,8 @@ from affectlab import __version__
 from affectlab.cli import circuits as _circuits
 from affectlab.cli import codebook as _codebook
 from affectlab.cli import datasets as _datasets
-from affectlab.cli import lm as _lm
 from affectlab.cli import face as _face
+from affectlab.cli import lm as _lm
 from affectlab.cli import music as _music
 from affectlab.cli import ontology as _ontology
 from affectlab.cli import speech as _speech

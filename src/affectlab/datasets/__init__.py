@@ -17,10 +17,10 @@ from affectlab.datasets.carer import load_carer
 from affectlab.datasets.crowdflower import load_crowdflower
 from affectlab.datasets.emobank import load_emobank
 from affectlab.datasets.emodb import load_emodb, parse_emodb_filename
-from affectlab.datasets.faces import load_ckplus, load_facial_expressions, load_fer2013
 from affectlab.datasets.emoint import load_emoint
 from affectlab.datasets.emomusic import load_emomusic, load_emomusic_dynamic
 from affectlab.datasets.errors import DatasetFormatError, DatasetNotFoundError, UnknownDatasetError
+from affectlab.datasets.faces import load_ckplus, load_facial_expressions, load_fer2013
 from affectlab.datasets.fb_va import load_fb_va
 from affectlab.datasets.goemotions import load_goemotions
 from affectlab.datasets.isear import load_isear
@@ -57,16 +57,16 @@ __all__ = [
     "list_datasets",
     "load",
     "load_carer",
+    "load_ckplus",
     "load_crowdflower",
     "load_emobank",
-    "load_ckplus",
     "load_emodb",
-    "load_facial_expressions",
-    "load_fer2013",
     "load_emoint",
     "load_emomusic",
     "load_emomusic_dynamic",
+    "load_facial_expressions",
     "load_fb_va",
+    "load_fer2013",
     "load_goemotions",
     "load_isear",
     "load_meld",

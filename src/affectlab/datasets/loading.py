@@ -13,9 +13,9 @@ from affectlab.datasets.carer import load_carer
 from affectlab.datasets.crowdflower import load_crowdflower
 from affectlab.datasets.emobank import load_emobank
 from affectlab.datasets.emodb import load_emodb
-from affectlab.datasets.faces import load_ckplus, load_facial_expressions, load_fer2013
 from affectlab.datasets.emoint import load_emoint
 from affectlab.datasets.emomusic import load_emomusic
+from affectlab.datasets.faces import load_ckplus, load_facial_expressions, load_fer2013
 from affectlab.datasets.fb_va import load_fb_va
 from affectlab.datasets.goemotions import load_goemotions
 from affectlab.datasets.isear import load_isear

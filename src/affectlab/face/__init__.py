@@ -25,4 +25,7 @@ _NAMES = by_module({
     "affectlab.face.prototypes": ["class_prototypes", "prototype_matrix"],
 })
 __getattr__, __dir__ = lazy_attributes(__name__, _NAMES, globals())
-__all__ = sorted(_NAMES)
+__all__ = ["AUS", "Detection", "FaceExpressionClassifier", "ImageError", "Landmarks", "Photo",
+           "aligned_crop", "analyze_face", "analyze_faces", "class_prototypes", "detect_faces",
+           "face_mesh", "get_face_model", "head_pose", "image_files", "intensities", "iris",
+           "normalise", "prototype_matrix", "read_photo"]

@@ -171,7 +171,6 @@ def analyze_faces(source: str | os.PathLike[str] | Iterable[str | os.PathLike[st
     from affectlab.core.journal import SUFFIX, Journal, file_key
     from affectlab.core.progress import track
     from affectlab.core.tables import RECORD_FORMATS, file_format, output_lock, write_records
-
     from affectlab.face.detect import DETECTORS
 
     if detector not in DETECTORS:  # argument errors fail at once, not once per photo

@@ -5,7 +5,7 @@ facex import TensorFlow; mediapipe pins numpy<2), and run with ai-edge-litert.""
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,7 @@ class TFLiteModel:
         raise KeyError(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def tflite(name: str) -> TFLiteModel:
     """The shared interpreter of a packaged model, loaded once per process."""
     return TFLiteModel(model_file(name))

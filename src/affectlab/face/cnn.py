@@ -59,7 +59,7 @@ def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Training augmentation: random 40x40 crop, flip, +-10 degree rotation and +-10% scale,
     brightness/contrast jitter and random erasing (the usual FER2013 recipe)."""
     n = x.shape[0]
-    r = lambda *s: torch.rand(*s, generator=generator)  # noqa: E731
+    r = lambda *s: torch.rand(*s, generator=generator)
     angle = (r(n) - 0.5) * (20 * torch.pi / 180)
     scale = 1 + (r(n) - 0.5) * 0.2
     flip = torch.where(r(n) < 0.5, -1.0, 1.0)

@@ -44,9 +44,8 @@ def gray_faces(paths: Sequence[str], size: int = 48, *, cache: bool = True,
     out = np.stack([read_gray(p, size) for p in track(paths, "reading faces", show=progress)])
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(file) as tmp:
-            with open(tmp, "wb") as fh:
-                np.save(fh, out)
+        with atomic_path(file) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, out)
     return out
 
 
@@ -84,7 +83,6 @@ def crop_landmarks_cached(faces: np.ndarray, progress: bool, cache: bool = True
     if not cache:
         return pts, pres
     file.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(file) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, points=pts, presence=pres)
+    with atomic_path(file) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, points=pts, presence=pres)
     return pts, pres

@@ -9,7 +9,7 @@ follow the models' published SSD settings; overlapping boxes are merged by weigh
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -40,7 +40,7 @@ class Detection:
         return self.box[3] - self.box[1]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _anchors(kind: str) -> np.ndarray:
     """(n, 2) anchor centres in [0, 1] for the model (fixed-size anchors, width = height = 1)."""
     size, strides, per_cell, _ = _SPECS[kind]

@@ -21,10 +21,10 @@ def draw_records(rgb: np.ndarray, records: Sequence[dict[str, Any]]) -> np.ndarr
     for rec in records:
         if rec.get("box") is None:
             continue
-        x0, y0, x1, y1 = (int(round(v)) for v in rec["box"])
+        x0, y0, x1, y1 = (round(v) for v in rec["box"])
         cv2.rectangle(img, (x0, y0), (x1, y1), (40, 200, 60), thick)
         for x, y, *_ in rec.get("landmarks") or []:
-            cv2.circle(img, (int(round(x)), int(round(y))), max(1, thick // 2), (255, 220, 0), -1)
+            cv2.circle(img, (round(x), round(y)), max(1, thick // 2), (255, 220, 0), -1)
         top = rec.get("top")
         if top:
             p = (rec.get("probs") or {}).get(top)

@@ -16,7 +16,7 @@ import numpy as np
 from affectlab.core.errors import UnknownNameError
 
 FEATURE_SETS = ("cnn", "landmarks", "mini_xception", "facex")
-# brows, eyes, nose, lips, jaw line: 68 mesh points that carry expression
+# brows, eyes, nose, lips, jaw line: 81 mesh points that carry expression
 LANDMARK_SUBSET = (
     70, 63, 105, 66, 107, 336, 296, 334, 293, 300,  # brows
     33, 160, 158, 133, 153, 144, 362, 385, 387, 263, 373, 380,  # eyes
@@ -42,7 +42,7 @@ def parse_backbone(backbone: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def landmark_features(points: np.ndarray) -> np.ndarray:
-    """(n, 2 * 68 + units) normalised x, y of the expression points and the AU measures."""
+    """(n, 2 * 81 + units) normalised x, y of the expression points and the AU measures."""
     from affectlab.face.action_units import measures
     from affectlab.face.geometry import normalise
 

@@ -38,7 +38,7 @@ def face_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
 def head_pose(points: np.ndarray) -> dict[str, float]:
     """Yaw, pitch and roll in degrees from 468 (or 478) mesh points."""
     axes, _, _ = face_axes(points)
-    x, y, z = axes
+    x, _y, z = axes
     yaw = np.degrees(np.arctan2(z[0], z[2]))
     pitch = np.degrees(np.arctan2(z[1], np.hypot(z[0], z[2])))
     roll = np.degrees(np.arctan2(-x[1], x[0]))
