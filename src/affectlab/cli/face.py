@@ -89,3 +89,109 @@ def _table(records: Sequence[dict[str, Any]], top: int) -> None:
 
 def _fmt(x: float | None, spec: str = "{:+.2f}") -> str:
     return "" if x is None else spec.format(x)
+
+
+app = typer.Typer(help="Faces: plan an emotion's expression, draw it on a photo.",
+                  no_args_is_help=True)
+
+
+@app.command("plan")
+def plan_command(
+    emotion: Annotated[str | None, typer.Option(
+        "--emotion", "-e", help="A node of the ontology, any scheme's label, or a word.")] = None,
+    text: Annotated[str | None, typer.Option(
+        "--text", help="A text: its emotions (text model) blend the primaries' plans.")] = None,
+    intensity: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="0-1 (default: from the emotion's arousal).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The chain: emotion -> ontology path -> action units and muscles -> landmark motion."""
+    from affectlab.cli._output import emit_json, fail
+
+    if (emotion is None) == (text is None):
+        fail("give --emotion or --text (one of them)", as_json=as_json)
+    p = run_library(lambda: _plan(emotion, text, intensity), as_json)
+    if as_json:
+        emit_json(p.to_dict())
+        raise typer.Exit(0)
+    console.print(f"[bold]{p.emotion}[/bold]  path: {' -> '.join(p.path)}  "
+                  f"intensity {p.intensity:.2f}")
+    if len(p.blend) > 1:
+        console.print("blend: " + ", ".join(f"{k} {v:.2f}" for k, v in p.blend.items()))
+    table = Table()
+    for col in ("unit", "name", "intensity (0-5)", "muscles"):
+        table.add_column(col)
+    from affectlab.face.plan import MUSCLES
+
+    for u, a in p.units.items():
+        table.add_row(u, MUSCLES[u][0], f"{a:.1f}", MUSCLES[u][1])
+    console.print(table)
+    if p.motion:
+        console.print("expected motion (eye distances; + up / outwards): " + "; ".join(
+            f"{k} up {v['up']:+.3f} out {v['outwards']:+.3f}" for k, v in p.motion.items()))
+    console.print(f"[dim]{p.source}[/dim]")
+
+
+def _plan(emotion: str | None, text: str | None, intensity: float | None) -> Any:
+    from affectlab.face.plan import plan
+
+    p = plan(emotion, text=text, intensity=intensity)
+    try:
+        from affectlab.face.motion import describe
+
+        p.motion = describe(p.units)
+    except FileNotFoundError:  # the motion model is not installed: the plan stands alone
+        pass
+    return p
+
+
+@app.command("edit")
+def edit_command(
+    photo: Annotated[Path, typer.Argument(help="The photo to edit (never overwritten).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The edited photo (.png, .jpg).")],
+    emotion: Annotated[str | None, typer.Option("--emotion", "-e")] = None,
+    text: Annotated[str | None, typer.Option("--text")] = None,
+    intensity: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.7,
+    face: Annotated[int | None, typer.Option("--face", min=0,
+                                             help="Which face (0 = the largest).")] = None,
+    animate: Annotated[Path | None, typer.Option(
+        "--animate", help="Also write neutral -> target as .gif or .mp4.")] = None,
+    frames: Annotated[int, typer.Option(min=2, max=200)] = 12,
+    overwrite: OverwriteOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Move a photo's face towards an emotion (landmarks by the plan, then a warp)."""
+    from affectlab.cli._output import emit_json, fail
+
+    if (emotion is None) == (text is None):
+        fail("give --emotion or --text (one of them)", as_json=as_json)
+    for target in (out, animate):
+        if target is None:
+            continue
+        if target.resolve() == photo.resolve():
+            fail(f"{target} is the input photo: choose another output", as_json=as_json)
+        if target.exists() and not overwrite:
+            fail(f"{target} already exists: pass --overwrite to replace it", as_json=as_json)
+    if not photo.exists():
+        fail(f"no such photo: {photo}", as_json=as_json)
+
+    def run() -> dict[str, Any]:
+        from affectlab.face.draw import save_image
+        from affectlab.face.edit import animate as make_frames
+        from affectlab.face.edit import edit_face, save_animation
+
+        e = edit_face(photo, emotion, intensity=intensity, text=text, face=face)
+        save_image(e.rgb, out)
+        info = {"source": str(photo), "out": str(out), "emotion": e.plan.emotion,
+                "intensity": intensity, "units": e.plan.units}
+        if animate is not None:
+            save_animation(make_frames(photo, emotion, frames=frames, intensity=intensity,
+                                       text=text, face=face), animate)
+            info["animation"] = str(animate)
+        return info
+
+    info = run_library(run, as_json)
+    if as_json:
+        emit_json(info)
+    else:
+        console.print(f"wrote {out}" + (f" and {animate}" if animate else ""))
