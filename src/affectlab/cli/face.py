@@ -89,3 +89,42 @@ def _table(records: Sequence[dict[str, Any]], top: int) -> None:
 
 def _fmt(x: float | None, spec: str = "{:+.2f}") -> str:
     return "" if x is None else spec.format(x)
+
+
+app = typer.Typer(help="Faces: plan an emotion's expression.", no_args_is_help=True)
+
+
+@app.command("plan")
+def plan_command(
+    emotion: Annotated[str | None, typer.Option(
+        "--emotion", "-e", help="A node of the ontology, any scheme's label, or a word.")] = None,
+    text: Annotated[str | None, typer.Option(
+        "--text", help="A text: its emotions (text model) blend the primaries' plans.")] = None,
+    intensity: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="0-1 (default: from the emotion's arousal).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The chain: emotion -> ontology path -> action units, intensities and muscles."""
+    from affectlab.cli._output import emit_json, fail
+
+    if (emotion is None) == (text is None):
+        fail("give --emotion or --text (one of them)", as_json=as_json)
+    from affectlab.face.plan import plan
+
+    p = run_library(lambda: plan(emotion, text=text, intensity=intensity), as_json)
+    if as_json:
+        emit_json(p.to_dict())
+        raise typer.Exit(0)
+    console.print(f"[bold]{p.emotion}[/bold]  path: {' -> '.join(p.path)}  "
+                  f"intensity {p.intensity:.2f}")
+    if len(p.blend) > 1:
+        console.print("blend: " + ", ".join(f"{k} {v:.2f}" for k, v in p.blend.items()))
+    table = Table()
+    for col in ("unit", "name", "intensity (0-5)", "muscles"):
+        table.add_column(col)
+    from affectlab.face.plan import MUSCLES
+
+    for u, a in p.units.items():
+        table.add_row(u, MUSCLES[u][0], f"{a:.1f}", MUSCLES[u][1])
+    console.print(table)
+    console.print(f"[dim]{p.source}[/dim]")
