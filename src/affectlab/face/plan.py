@@ -55,6 +55,7 @@ SOURCES = {
     "contempt": "EMFACS: unilateral AU12+AU14 (AU14 not estimated; drawn as a weak AU12)",
 }
 MAX_INTENSITY = 5.0  # FACS A..E as 1..5
+MIN_UNIT = 0.05
 
 
 @dataclass
@@ -155,8 +156,10 @@ def _mix(weights: Mapping[str, float], level: float) -> dict[str, float]:
             units[u] = units.get(u, 0.0) + a * w / total
     top = max(units.values(), default=1.0)
     # the strongest unit of a pure prototype reaches level x 5; blends keep their proportions
-    return {u: round(MAX_INTENSITY * level * v / max(top, 1e-9) * min(1.0, top), 3)
-            for u, v in sorted(units.items()) if v > 0}
+    scaled = {u: round(MAX_INTENSITY * level * v / max(top, 1e-9) * min(1.0, top), 3)
+              for u, v in sorted(units.items())}
+    # traces below a twentieth of a FACS step (a blend's faint parts) are not drawn
+    return {u: a for u, a in scaled.items() if a >= MIN_UNIT}
 
 
 def _blend_plan(probs: Mapping[str, float], intensity: float | None, label: str) -> Plan:
