@@ -1,5 +1,5 @@
 """Think before drawing: an emotion -> its place in the ontology -> the action units that show
-it, with intensities and the muscles that make them -> the landmark motion to expect.
+it, with intensities and the muscles that make them.
 
 The basic emotions follow the EMFACS prototypes of Ekman & Friesen (FACS, 1978; the EMFACS-7
 tables): happiness 6+12, sadness 1+4+15, surprise 1+2+5+26, fear 1+2+4+5+7+20+26, anger
@@ -55,13 +55,13 @@ SOURCES = {
     "contempt": "EMFACS: unilateral AU12+AU14 (AU14 not estimated; drawn as a weak AU12)",
 }
 MAX_INTENSITY = 5.0  # FACS A..E as 1..5
+MIN_UNIT = 0.05
 
 
 @dataclass
 class Plan:
     """An emotion's expression plan: the ontology path, the units with 0-5 intensities and
-    their muscles, what it was blended from, and the expected landmark motion (filled by the
-    motion model when it is available)."""
+    their muscles, and what it was blended from."""
 
     emotion: str
     path: list[str]
@@ -157,8 +157,10 @@ def _mix(weights: Mapping[str, float], level: float) -> dict[str, float]:
             units[u] = units.get(u, 0.0) + a * w / total
     top = max(units.values(), default=1.0)
     # the strongest unit of a pure prototype reaches level x 5; blends keep their proportions
-    return {u: round(MAX_INTENSITY * level * v / max(top, 1e-9) * min(1.0, top), 3)
-            for u, v in sorted(units.items()) if v > 0}
+    scaled = {u: round(MAX_INTENSITY * level * v / max(top, 1e-9) * min(1.0, top), 3)
+              for u, v in sorted(units.items())}
+    # traces below a twentieth of a FACS step (a blend's faint parts) are not drawn
+    return {u: a for u, a in scaled.items() if a >= MIN_UNIT}
 
 
 def _blend_plan(probs: Mapping[str, float], intensity: float | None, label: str) -> Plan:
