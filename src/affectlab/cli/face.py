@@ -91,12 +91,8 @@ def _fmt(x: float | None, spec: str = "{:+.2f}") -> str:
     return "" if x is None else spec.format(x)
 
 
-<<<<<<< HEAD
 app = typer.Typer(help="Faces: plan an emotion's expression, draw it on a photo.",
                   no_args_is_help=True)
-=======
-app = typer.Typer(help="Faces: plan an emotion's expression.", no_args_is_help=True)
->>>>>>> main
 
 
 @app.command("plan")
@@ -109,22 +105,12 @@ def plan_command(
         min=0.0, max=1.0, help="0-1 (default: from the emotion's arousal).")] = None,
     as_json: JsonOption = False,
 ) -> None:
-<<<<<<< HEAD
     """The chain: emotion -> ontology path -> action units and muscles -> landmark motion."""
-=======
-    """The chain: emotion -> ontology path -> action units, intensities and muscles."""
->>>>>>> main
     from affectlab.cli._output import emit_json, fail
 
     if (emotion is None) == (text is None):
         fail("give --emotion or --text (one of them)", as_json=as_json)
-<<<<<<< HEAD
     p = run_library(lambda: _plan(emotion, text, intensity), as_json)
-=======
-    from affectlab.face.plan import plan
-
-    p = run_library(lambda: plan(emotion, text=text, intensity=intensity), as_json)
->>>>>>> main
     if as_json:
         emit_json(p.to_dict())
         raise typer.Exit(0)
@@ -140,7 +126,6 @@ def plan_command(
     for u, a in p.units.items():
         table.add_row(u, MUSCLES[u][0], f"{a:.1f}", MUSCLES[u][1])
     console.print(table)
-<<<<<<< HEAD
     if p.motion:
         console.print("expected motion (eye distances; + up / outwards): " + "; ".join(
             f"{k} up {v['up']:+.3f} out {v['outwards']:+.3f}" for k, v in p.motion.items()))
@@ -210,6 +195,3 @@ def edit_command(
         emit_json(info)
     else:
         console.print(f"wrote {out}" + (f" and {animate}" if animate else ""))
-=======
-    console.print(f"[dim]{p.source}[/dim]")
->>>>>>> main
