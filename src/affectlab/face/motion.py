@@ -103,14 +103,32 @@ def fit_motion(points: np.ndarray, labels: list[str], high: float = 1.0,
             "counts": counts, "n": len(q)}
 
 
+def fit_motion_pairs(offsets: np.ndarray, dz: np.ndarray, neutral: np.ndarray,
+                     alpha: float = 10.0) -> np.ndarray:
+    """(units, 468, 2) per-step displacements from pairs of a person's expressive and neutral
+    faces: `offsets` (n, 468, 2) face-frame moves from the person's own neutral, `dz` (n, units)
+    the AU intensity differences. Each point is fitted only on the units whose region holds it
+    (a ridge per point), so jaw or pose changes cannot leak into a brow unit."""
+    masks = region_masks(neutral)
+    out = np.zeros((len(AUS), offsets.shape[1], 2))
+    for j in range(offsets.shape[1]):
+        use = np.flatnonzero(masks[:, j])
+        if not use.size:
+            continue
+        A = dz[:, use]
+        coef = np.linalg.solve(A.T @ A + alpha * np.eye(len(use)), A.T @ offsets[:, j, :])
+        out[use, j, :] = coef
+    return out.astype(np.float32)
+
+
 def save_motion(model: dict[str, Any], info: dict[str, Any]) -> None:
     from affectlab.core.files import save_arrays, write_json
 
     arrays = {"units": model["units"], "neutral": model["neutral"]}
     arrays.update({f"mean.{k}": v for k, v in model["means"].items()})
     save_arrays(arrays, WEIGHTS, dtype=np.float32)
-    write_json({"units": list(AUS), "faces_with_and_without": model["counts"],
-                "n_faces": model["n"], **info}, CARD)
+    write_json({"units": list(AUS), **{k: model[k] for k in ("counts", "n") if k in model},
+                **info}, CARD)
 
 
 @lru_cache(maxsize=1)
