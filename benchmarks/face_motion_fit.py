@@ -48,7 +48,7 @@ def main() -> None:
             emo.append(labels[i])
     offsets, dz, emo = np.stack(offsets), np.stack(dz), np.array(emo)
     neutral = np.mean(neutrals, 0)
-    units = fit_motion_pairs(offsets, dz, neutral, alpha=2000.0)
+    units = fit_motion_pairs(offsets, dz, neutral, alpha=300.0)
     names = {"happiness": "joy", "sadness": "sadness", "anger": "anger", "fear": "fear",
              "surprise": "surprise", "disgust": "disgust"}
     means = {names[e]: offsets[emo == e].mean(0).astype(np.float32) for e in names
@@ -60,7 +60,7 @@ def main() -> None:
                 {"source": f"facial_expressions: {len(offsets)} expressive photos against the "
                            f"same person's neutral photos, {len(neutrals)} people; the 20 "
                            "people of the editing benchmark left out",
-                 "fit": "per point, a ridge (alpha 2000) on the AU intensity differences of the "
+                 "fit": "per point, a ridge (alpha 300) on the AU intensity differences of the "
                         "units whose region holds the point",
                  "created": dt.date.today().isoformat()})
     mags = np.linalg.norm(units, axis=2).max(1)
