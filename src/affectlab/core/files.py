@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -172,6 +172,8 @@ def process_alive(pid: str) -> bool:
 __all__ = [
     "atomic_path",
     "clean_stale_temporaries",
+    "file_sha256",
+    "files_under",
     "load_arrays",
     "load_bundle",
     "process_alive",
@@ -184,3 +186,24 @@ __all__ = [
     "write_json",
     "write_text",
 ]
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a file's bytes (pairs a saved model's weights with its manifest)."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def files_under(path: str | os.PathLike[str], suffixes: Iterable[str], *,
+                recursive: bool = True) -> list[Path]:
+    """The files with one of `suffixes` (lower case, with the dot) under a directory, sorted;
+    or the one file given, whatever its suffix."""
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"no such file or directory: {p}")
+    if p.is_file():
+        return [p]
+    wanted = set(suffixes)
+    pattern = "**/*" if recursive else "*"
+    return sorted(f for f in p.glob(pattern) if f.is_file() and f.suffix.lower() in wanted)

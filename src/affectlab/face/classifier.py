@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from affectlab.core.errors import ManifestError, NotFittedError
+from affectlab.core.files import file_sha256
 from affectlab.core.manifest import Manifest
 from affectlab.face.features import parse_backbone
 from affectlab.ontology.label_model import SchemeLabelModel, label_rows
@@ -220,20 +221,6 @@ class FaceExpressionClassifier(SchemeLabelModel):
         gold = np.array([index(r[0]) for r in label_rows(list(labels))])
         return float((self.predict_proba(faces, points).argmax(1) == gold).mean())
 
-    def label_vad(self) -> np.ndarray | None:
-        """(labels, 3) valence, arousal, dominance of the model's labels (ontology)."""
-        if self.scheme is None:
-            return None
-        from affectlab.ontology import label_vad
-
-        rows = []
-        for x in self.labels_:
-            v = label_vad(x, self.scheme_name)
-            if v is None:
-                return None
-            rows.append([v.valence, v.arousal, v.dominance])
-        return np.asarray(rows)
-
     # ---- persistence ----------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str], *, metrics: dict[str, Any] | None = None,
              training: dict[str, Any] | None = None) -> Path:
@@ -259,7 +246,7 @@ class FaceExpressionClassifier(SchemeLabelModel):
         config.update({"views": int(self.views), "C": float(self.C), "width": int(self.width),
                        "epochs": int(self.epochs), "proto_weight": float(self.proto_weight),
                        "class_weight": self.class_weight, "seed": int(self.seed),
-                       "weights_sha256": _sha256(out / WEIGHTS)})
+                       "weights_sha256": file_sha256(out / WEIGHTS)})
         write_manifest(out, Manifest(kind=KIND, format_version=FORMAT_VERSION,
                                      scheme=self.scheme_name, labels=list(self.labels_),
                                      backbone=self.backbone, training=dict(training or {}),
@@ -280,7 +267,7 @@ class FaceExpressionClassifier(SchemeLabelModel):
                   proto_weight=c["proto_weight"], views=c["views"], C=c["C"],
                   class_weight=c.get("class_weight"), seed=c.get("seed", 0))
         weights = folder / WEIGHTS
-        if _sha256(weights) != c.get("weights_sha256"):
+        if file_sha256(weights) != c.get("weights_sha256"):
             raise ManifestError(f"{weights} does not match the manifest of {folder} (a save "
                                 "was interrupted?); save or train the model again")
         arrays = load_arrays(weights)
@@ -307,12 +294,6 @@ class FaceExpressionClassifier(SchemeLabelModel):
         state = "fitted" if self.fitted else "not fitted"
         return (f"FaceExpressionClassifier(scheme={self.scheme!r}, backbone={self.backbone!r}, "
                 f"{state})")
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 __all__ = ["DEFAULT_DIR", "KIND", "FaceExpressionClassifier", "as_faces"]

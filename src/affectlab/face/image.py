@@ -147,13 +147,9 @@ def _finish(im: Any, source: str | None, max_side: int, flags: list[str]) -> Pho
 
 def image_files(path: str | os.PathLike[str], *, recursive: bool = True) -> list[Path]:
     """The image files under a directory (sorted), or the one file given."""
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"no such file or directory: {p}")
-    if p.is_file():
-        return [p]
-    pattern = "**/*" if recursive else "*"
-    return sorted(f for f in p.glob(pattern) if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+    from affectlab.core.files import files_under
+
+    return files_under(path, IMAGE_SUFFIXES, recursive=recursive)
 
 
 def _short(exc: BaseException) -> str:

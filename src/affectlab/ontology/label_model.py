@@ -155,6 +155,21 @@ class SchemeLabelModel(BaseEstimator):
                                                   strict=True))
         return self.thresholds_
 
+    def label_vad(self) -> np.ndarray | None:
+        """(labels, 3) valence, arousal, dominance of the model's own labels, from the
+        ontology; None when the labels belong to no scheme or one has no coordinates."""
+        if self.scheme is None or getattr(self, "labels_", None) is None:
+            return None
+        from affectlab.ontology import label_vad
+
+        rows = []
+        for x in self.labels_:
+            v = label_vad(x, scheme_name(self.scheme))
+            if v is None:
+                return None
+            rows.append([v.valence, v.arousal, v.dominance])
+        return np.asarray(rows, dtype=np.float64)
+
     def map_proba(self, probs: np.ndarray, scheme: str) -> np.ndarray:
         """Probabilities carried into `scheme` through the ontology (noisy-or for multi-label)."""
         from affectlab import ontology

@@ -211,7 +211,7 @@ def _predict(clf: SpeechEmotionClassifier, records: list[dict[str, Any]],
     probs = np.full((len(records), len(labels)), np.nan)
     vad = np.full((len(records), 3), np.nan)
     heads = np.full(len(records), None, dtype=object)
-    native_vad = _label_vad(clf)
+    native_vad = clf.label_vad()
     if ok:
         X = np.asarray([records[i]["features"] for i in ok], dtype=np.float64)
         sub_spk = None if spk is None else [spk[i] for i in ok]
@@ -232,21 +232,6 @@ def _predict(clf: SpeechEmotionClassifier, records: list[dict[str, Any]],
             **{d: float(vad[i, k]) for k, d in enumerate(VAD_DIMS)},
             seconds=rec["seconds"], flags=list(rec["flags"] or []), normalisation=heads[i]))
     return out
-
-
-def _label_vad(clf: SpeechEmotionClassifier) -> np.ndarray | None:
-    """(labels, 3) valence/arousal/dominance of the model's own labels, from the ontology."""
-    if clf.scheme is None or clf.labels_ is None:
-        return None
-    from affectlab.ontology import label_vad
-
-    rows = []
-    for x in clf.labels_:
-        v = label_vad(x, clf.scheme_name)
-        if v is None:
-            return None
-        rows.append([v.valence, v.arousal, v.dominance])
-    return np.asarray(rows, dtype=np.float64)
 
 
 def _target_scheme(clf: SpeechEmotionClassifier, scheme: str | None) -> str | None:

@@ -146,14 +146,9 @@ def load_audio(path: str | os.PathLike[str], *, target_rate: int = SAMPLE_RATE,
 
 def audio_files(path: str | os.PathLike[str], *, recursive: bool = True) -> list[Path]:
     """The sound files under a directory (sorted), or the one file given."""
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"no such file or directory: {p}")
-    if p.is_file():
-        return [p]
-    pattern = "**/*" if recursive else "*"
-    return sorted(f for f in p.glob(pattern)
-                  if f.is_file() and f.suffix.lower() in AUDIO_SUFFIXES)
+    from affectlab.core.files import files_under
+
+    return files_under(path, AUDIO_SUFFIXES, recursive=recursive)
 
 
 def _short(exc: Exception) -> str:

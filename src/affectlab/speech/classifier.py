@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from affectlab.core.errors import ManifestError, NotFittedError
+from affectlab.core.files import file_sha256
 from affectlab.core.manifest import MANIFEST, Manifest, check_legacy
 from affectlab.ontology.label_model import SchemeLabelModel, label_rows
 from affectlab.speech.audio import Audio
@@ -278,7 +279,7 @@ class SpeechEmotionClassifier(SchemeLabelModel):
                     "class_weight": self.class_weight, "max_iter": int(self.max_iter),
                     "heads": sorted(self.heads_), "thresholds": getattr(self, "thresholds_", {}),
                     # pairs the two files: weights of one save under the manifest of another
-                    "weights_sha256": _sha256(out / WEIGHTS)},
+                    "weights_sha256": file_sha256(out / WEIGHTS)},
             files=[WEIGHTS])
         write_manifest(out, manifest)
         return out
@@ -298,7 +299,7 @@ class SpeechEmotionClassifier(SchemeLabelModel):
                   min_speaker_utterances=c["min_speaker_utterances"],
                   class_weight=c.get("class_weight"), max_iter=c.get("max_iter", 5000))
         weights = folder / WEIGHTS
-        if c.get("weights_sha256") and _sha256(weights) != c["weights_sha256"]:
+        if c.get("weights_sha256") and file_sha256(weights) != c["weights_sha256"]:
             raise ManifestError(f"{weights} does not match the manifest of {folder} (a save was "
                                 "interrupted?); save or train the model again")
         tensors = load_arrays(weights)
@@ -348,12 +349,6 @@ def default_model_dir(features: str | None = None) -> Path:
     if features is None:
         features = "egemaps+logmel" if opensmile_available() else "logmel"
     return root / "+".join(parse_features(features)).replace("+", "_")
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _scheme_name(name: str) -> str:
