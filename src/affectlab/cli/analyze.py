@@ -45,6 +45,15 @@ def analyze_command(
     ] = True,
     overwrite: OverwriteOption = False,
     batch_size: Annotated[int, typer.Option(help="Texts per forward pass.")] = 64,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="Where --input runs: 'local' (this process) or 'ray' (Ray Data actors; "
+        "the [scale] extra).")] = "local",
+    ray_address: Annotated[str | None, typer.Option(
+        help="A Ray cluster to run on ('auto' or 'ray://host:10001'; default: a local Ray).")
+    ] = None,
+    actors: Annotated[int | None, typer.Option(
+        min=1, help="Ray actors, each with its own copy of the model (default: one per CPU).")
+    ] = None,
     top: Annotated[int, typer.Option(help="Labels shown per text in the table.")] = 3,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -55,14 +64,26 @@ def analyze_command(
     from affectlab.text.analyze import analyze, analyze_frame, get_model
 
     start(quiet=quiet)
+    if engine not in ENGINES:
+        fail(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}", as_json=as_json)
+    if engine != "local" and input is None:
+        fail(f"--engine {engine} annotates files: give --input and --output", as_json=as_json)
     clf = run_library(lambda: get_model(model), as_json)
     if input is not None:
         if texts:
             fail("give texts or --input, not both", as_json=as_json)
         if output is None:
             fail("--input needs --output (a .csv, .jsonl or .parquet file)", as_json=as_json)
+        runner = None
+        if engine == "ray":
+            from affectlab.core.engines import RayEngine
+            from affectlab.text.batch import text_annotator
+
+            runner = RayEngine(text_annotator(None if model is None else str(model.resolve()),
+                                              scheme, batch_size),
+                               address=ray_address, actors=actors)
         _batch(input, output, column, scheme, clf, chunk_size, resume, overwrite, batch_size,
-               as_json, analyze_frame)
+               as_json, analyze_frame, runner)
     if not texts:
         if sys.stdin.isatty():
             fail("give one or more texts, --input FILE, or lines on stdin", as_json=as_json)
@@ -80,7 +101,7 @@ def analyze_command(
 
 def _batch(input: Path, output: Path, column: str, scheme: str | None, clf: Any,
            chunk_size: int, resume: bool, overwrite: bool, batch_size: int, as_json: bool,
-           analyze_frame: Any) -> None:
+           analyze_frame: Any, engine: Any = None) -> None:
     from affectlab.core.tables import annotate_file
 
     def annotate(values: list[Any]) -> Any:
@@ -90,7 +111,8 @@ def _batch(input: Path, output: Path, column: str, scheme: str | None, clf: Any,
 
     report = run_library(lambda: annotate_file(
         input, output, annotate=annotate, column=column, chunk_size=chunk_size, resume=resume,
-        overwrite=overwrite, progress=not as_json, settings=_settings(clf, scheme)), as_json)
+        overwrite=overwrite, progress=not as_json, settings=_settings(clf, scheme),
+        engine=engine), as_json)
     info = report.to_dict()
     failed = sum(v for k, v in report.status_counts.items() if k not in _ANALYSED)
     if as_json:
@@ -107,6 +129,7 @@ def _batch(input: Path, output: Path, column: str, scheme: str | None, clf: Any,
     raise typer.Exit(1 if failed else 0)
 
 
+ENGINES = ("local", "ray")
 _ANALYSED = ("ok", "truncated")  # statuses of rows that got predictions
 
 

@@ -18,6 +18,7 @@ from affectlab.cli import speech as _speech
 from affectlab.cli import text as _text
 from affectlab.cli.analyze import analyze_command as _analyze
 from affectlab.cli.demo import demo as _demo
+from affectlab.cli.serve import serve_command as _serve
 
 app = typer.Typer(
     name="affectlab",
@@ -76,3 +77,4 @@ app.command("analyze-music")(_music.analyze_music_command)
 app.command("analyze-face")(_face.analyze_face_command)
 app.command("compose")(_music.compose_command)
 app.command("demo")(_demo)
+app.command("serve")(_serve)

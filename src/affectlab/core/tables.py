@@ -81,11 +81,16 @@ def annotate_file(input: str | os.PathLike, output: str | os.PathLike, *,
                   column: str = "text", chunk_size: int = 2048, resume: bool = True,
                   overwrite: bool = False, progress: bool = True,
                   keep_columns: Sequence[str] | None = None,
-                  settings: dict[str, Any] | None = None) -> BatchReport:
+                  settings: dict[str, Any] | None = None,
+                  engine: ChunkEngine | None = None) -> BatchReport:
     """Write `annotate`'s predictions next to the kept input columns, in bounded memory and
     resumably, so that a file of any size can be annotated and a killed run picked up again.
     `settings` (JSON-ready) names everything else that changes the predictions (scheme, model,
-    model version): a resume under other settings raises `ResumeMismatchError`."""
+    model version): a resume under other settings raises `ResumeMismatchError`.
+
+    `engine` (e.g. `affectlab.core.engines.RayEngine`) annotates the chunks elsewhere instead of
+    calling `annotate` here: the chunks still to do go to `engine.map`, and each finished chunk
+    is written as it comes back, so the output and the resume are the same as the local run's."""
     start = time.perf_counter()
     src, dst = Path(input), Path(output)
     in_fmt, out_fmt = file_format(src), file_format(dst)
@@ -108,7 +113,12 @@ def annotate_file(input: str | os.PathLike, output: str | os.PathLike, *,
     manifest = _manifest(src, column, chunk_size, keep, settings)
     with output_lock(dst):
         _prepare_parts(parts, manifest, resume)
-        report = _annotate(source, parts, dst, out_fmt, annotate, chunk_size, progress)
+        if engine is None:
+            report = _annotate(source, parts, dst, out_fmt, annotate, chunk_size, progress)
+        else:
+            report = _annotate_with(engine, lambda: _open_source(src, in_fmt, column, keep,
+                                                                 chunk_size),
+                                    source, parts, dst, out_fmt, chunk_size, progress)
         shutil.rmtree(parts, ignore_errors=True)
     _warn_once(report, src)
     report.seconds = time.perf_counter() - start
@@ -139,6 +149,60 @@ def _annotate(source: _Source, parts: Path, dst: Path, out_fmt: str,
                 report.annotated += n
             bar(completed=source.position, count=report.annotated + report.resumed)
         report.bad_lines = source.bad_lines
+        bar(0, description="writing")
+        paths = [parts / _part_name(i) for i in range(n_chunks)]
+        report.rows, report.status_counts = _merge(paths, dst, out_fmt, source.empty_schema())
+        bar(0, description="done")
+    return report
+
+
+class ChunkEngine:
+    """Annotates chunks somewhere else (other processes, a cluster): `map` takes (index,
+    values) pairs and yields (index, predictions) in the same order, one DataFrame row per
+    value, as each chunk is done."""
+
+    def map(self, chunks: list[tuple[int, list[Any]]]) -> Iterator[tuple[int, pd.DataFrame]]:
+        raise NotImplementedError
+
+
+def _annotate_with(engine: ChunkEngine, reopen: Callable[[], _Source], source: _Source,
+                   parts: Path, dst: Path, out_fmt: str, chunk_size: int,
+                   progress: bool) -> BatchReport:
+    """Two passes over the input: the first collects the values of the chunks not yet written
+    and hands them to `engine`; the second reads the kept columns again, chunk by chunk, and
+    writes each chunk as its predictions come back (so only the values are held, not the
+    kept columns)."""
+    from affectlab.core.progress import progress_bar
+
+    report = BatchReport(output=dst)
+    pending: list[tuple[int, list[Any]]] = []
+    n_chunks = 0
+    for index, chunk in enumerate(source.chunks()):
+        n_chunks = index + 1
+        report.replaced_rows += sum(isinstance(v, str) and _REPLACEMENT in v
+                                    for v in chunk.values)
+        if (parts / _part_name(index)).exists():
+            report.resumed += len(chunk.values)
+        else:
+            pending.append((index, chunk.values))
+    report.bad_lines = source.bad_lines
+    todo = sum(len(v) for _, v in pending)
+    with progress_bar(progress, todo or None, "annotating", transient=False,
+                      unit="rows") as bar:
+        results = engine.map(pending) if pending else iter(())
+        wanted = {i for i, _ in pending}
+        for index, chunk in enumerate(reopen().chunks()):
+            if index not in wanted:
+                continue
+            got, preds = next(results)
+            if got != index:
+                raise RuntimeError(f"the engine answered chunk {got} where chunk {index} was "
+                                   "due: it must keep the order")
+            preds = _call_annotate(lambda _v, p=preds: p, chunk.values, index, chunk_size)
+            _mark_malformed(preds, chunk.malformed, chunk.lines)
+            _write_part(parts / _part_name(index), chunk.columns, preds, len(chunk.values))
+            report.annotated += len(chunk.values)
+            bar(completed=report.annotated, count=report.annotated + report.resumed)
         bar(0, description="writing")
         paths = [parts / _part_name(i) for i in range(n_chunks)]
         report.rows, report.status_counts = _merge(paths, dst, out_fmt, source.empty_schema())
