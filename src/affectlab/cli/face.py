@@ -157,6 +157,8 @@ def edit_command(
     animate: Annotated[Path | None, typer.Option(
         "--animate", help="Also write neutral -> target as .gif or .mp4.")] = None,
     frames: Annotated[int, typer.Option(min=2, max=200)] = 12,
+    exaggeration: Annotated[float, typer.Option(
+        min=0.1, max=4.0, help="Above 1 draws a caricature, farther than real faces move.")] = 1.0,
     overwrite: OverwriteOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -180,13 +182,15 @@ def edit_command(
         from affectlab.face.edit import animate as make_frames
         from affectlab.face.edit import edit_face, save_animation
 
-        e = edit_face(photo, emotion, intensity=intensity, text=text, face=face)
+        e = edit_face(photo, emotion, intensity=intensity, text=text, face=face,
+                      exaggeration=exaggeration)
         save_image(e.rgb, out)
         info = {"source": str(photo), "out": str(out), "emotion": e.plan.emotion,
-                "intensity": intensity, "units": e.plan.units}
+                "intensity": intensity, "exaggeration": exaggeration, "units": e.plan.units}
         if animate is not None:
             save_animation(make_frames(photo, emotion, frames=frames, intensity=intensity,
-                                       text=text, face=face), animate)
+                                       text=text, face=face, exaggeration=exaggeration),
+                           animate)
             info["animation"] = str(animate)
         return info
 

@@ -82,22 +82,24 @@ def warp(rgb: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return out
 
 
-def moved_points(points: np.ndarray, plan: Any, level: float) -> np.ndarray:
-    """The 468 points after drawing `plan` at `level` (0-1)."""
+def moved_points(points: np.ndarray, plan: Any, level: float,
+                 exaggeration: float = 1.0) -> np.ndarray:
+    """The 468 points after drawing `plan` at `level` (0-1); `exaggeration` > 1 draws a
+    caricature, farther than real faces move (see motion.json's corpus_reach)."""
     from affectlab.face.motion import displacement, from_frame
     from affectlab.face.plan import anchor
 
     units = {u: a * (level / plan.intensity if plan.intensity > 0 else 0.0)
              for u, a in plan.units.items()}
     emotion = anchor(plan.path) if plan.path else None
-    delta = displacement(units, emotion, level)
+    delta = exaggeration * displacement(units, emotion, level)
     out = points[:, :2].astype(np.float64) + from_frame(delta, points)
     return out
 
 
 def edit_face(image: str | os.PathLike[str] | np.ndarray, emotion: str | None = None, *,
               intensity: float = 1.0, text: str | None = None, face: int | None = None,
-              plan: Any = None) -> Edit:
+              plan: Any = None, exaggeration: float = 1.0) -> Edit:
     """The photo with its face moved towards `emotion` (or a text's emotions) at `intensity`."""
     from affectlab.face.detect import detect_faces
     from affectlab.face.image import read_photo
@@ -106,6 +108,8 @@ def edit_face(image: str | os.PathLike[str] | np.ndarray, emotion: str | None = 
 
     if not 0.0 <= intensity <= 1.0:
         raise ValueError(f"intensity must lie in [0, 1], got {intensity}")
+    if not 0.0 < exaggeration <= 4.0:
+        raise ValueError(f"exaggeration must lie in (0, 4], got {exaggeration}")
     p = plan if plan is not None else make_plan(emotion, text=text, intensity=1.0)
     photo = read_photo(image)
     found = detect_faces(photo.rgb)
@@ -122,11 +126,12 @@ def edit_face(image: str | os.PathLike[str] | np.ndarray, emotion: str | None = 
         raise EditError(f"the face is {det.width:.0f}x{det.height:.0f} pixels: too small to "
                         "move its landmarks (at least 40)", "too-small")
     points = face_mesh(photo.rgb, det).points
-    return _draw(photo.rgb, points, p, intensity)
+    return _draw(photo.rgb, points, p, intensity, exaggeration)
 
 
-def _draw(rgb: np.ndarray, points: np.ndarray, plan: Any, level: float) -> Edit:
-    after = moved_points(points, plan, level)
+def _draw(rgb: np.ndarray, points: np.ndarray, plan: Any, level: float,
+          exaggeration: float = 1.0) -> Edit:
+    after = moved_points(points, plan, level, exaggeration)
     ring = _ring(points, rgb.shape)
     src = np.vstack([points[:, :2], ring])
     dst = np.vstack([after, ring])
@@ -136,14 +141,15 @@ def _draw(rgb: np.ndarray, points: np.ndarray, plan: Any, level: float) -> Edit:
 
 def animate(image: str | os.PathLike[str] | np.ndarray, emotion: str | None = None, *,
             frames: int = 12, intensity: float = 1.0, text: str | None = None,
-            face: int | None = None) -> list[np.ndarray]:
+            face: int | None = None, exaggeration: float = 1.0) -> list[np.ndarray]:
     """Frames from neutral (0) to `intensity`, one landmark fit, one plan."""
-    first = edit_face(image, emotion, intensity=0.0, text=text, face=face)
+    first = edit_face(image, emotion, intensity=0.0, text=text, face=face,
+                      exaggeration=exaggeration)
     from affectlab.face.image import read_photo
 
     rgb = read_photo(image).rgb
     points = np.hstack([first.before, np.zeros((len(first.before), 1))])
-    return [_draw(rgb, points, first.plan, intensity * t / max(frames - 1, 1)).rgb
+    return [_draw(rgb, points, first.plan, intensity * t / max(frames - 1, 1), exaggeration).rgb
             for t in range(frames)]
 
 
