@@ -66,7 +66,8 @@ class RayEngine(ChunkEngine):
         ray = self.start()
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True  # chunks come back in the order sent
-        ctx.enable_progress_bars = False
+        ctx.enable_progress_bars = False  # affectlab's own bar counts the chunks written
+        ctx.print_on_execution_start = False
         sizes = {i: len(v) for i, v in chunks}
         frames = [pd.DataFrame({_CHUNK: i, _ROW: range(len(v)), _VALUE: pd.Series(v, dtype=object)})
                   for i, v in chunks]

@@ -174,7 +174,7 @@ def create_app(config: ServeConfig | None = None, models: Models | None = None) 
         return Response(body, media_type=media,
                         headers={"Cache-Control": "no-cache",
                                  "Content-Security-Policy": "default-src 'self'; "
-                                 "img-src 'self' data: blob:; style-src 'self'"})
+                                 "img-src 'self' data: blob:; connect-src 'self' blob:; style-src 'self'"})
 
     return app
 
