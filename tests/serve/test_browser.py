@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import socket
 import threading
 import time
 from pathlib import Path
-
-import os
 
 import pytest
 

@@ -136,7 +136,9 @@ def _draw(rgb: np.ndarray, points: np.ndarray, plan: Any, level: float,
     src = np.vstack([points[:, :2], ring])
     dst = np.vstack([after, ring])
     out = warp(rgb, src, dst)
-    return Edit(out, points[:, :2].copy(), after, face_region(points, rgb.shape), plan)
+    region = face_region(points, rgb.shape)
+    out[~region] = rgb[~region]  # anti-aliased triangle edges may not spill past the ring
+    return Edit(out, points[:, :2].copy(), after, region, plan)
 
 
 def animate(image: str | os.PathLike[str] | np.ndarray, emotion: str | None = None, *,

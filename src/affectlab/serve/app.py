@@ -86,7 +86,7 @@ def create_app(config: ServeConfig | None = None, models: Models | None = None) 
                 "token_required": bool(cfg.token)}
 
     @app.post("/v1/text", tags=["analyse"], dependencies=[auth])
-    async def text(body: TextRequest, request: Request) -> dict[str, Any]:
+    async def text(body: TextRequest, request: Request) -> JSONResponse:
         """Emotion of one text or a batch (the shared record per text, in order)."""
         _need_json(request)
         if (body.text is None) == (body.texts is None):
@@ -103,13 +103,13 @@ def create_app(config: ServeConfig | None = None, models: Models | None = None) 
             raise ApiError(413, "text-too-long", f"text {long[0]} has {len(texts[long[0]]):,} "
                            f"characters; the limit is {cfg.max_text_chars:,}")
         records = await _timed(cfg, lambda: models.text(texts, body.scheme))
-        return {"records": records}
+        return JSONResponse({"records": records})  # plain JSON: records are JSON-ready
 
     def upload_route(kind: str, analyse: Callable[[Path, str | None, str], Any]) -> None:
         upload = File(description=f"The {kind} file.")  # one per route: its own description
 
         async def route(file: UploadFile = upload,
-                        scheme: Annotated[str | None, Form()] = None) -> dict[str, Any]:
+                        scheme: Annotated[str | None, Form()] = None) -> JSONResponse:
             data = await file.read()
             source = _safe_name(file.filename, kind)
             suffix = Path(source).suffix.lower()
@@ -129,7 +129,7 @@ def create_app(config: ServeConfig | None = None, models: Models | None = None) 
                 return [{**r, "error": r["error"].replace(str(path), source)}
                         if isinstance(r.get("error"), str) else r for r in records]
 
-            return {"records": await _timed(cfg, run)}
+            return JSONResponse({"records": await _timed(cfg, run)})
 
         route.__doc__ = f"Emotion of one uploaded {kind} file (multipart field 'file')."
         app.post(f"/v1/{kind}", tags=["analyse"], dependencies=[auth],
