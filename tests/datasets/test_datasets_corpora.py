@@ -33,6 +33,8 @@ EXPECTED_SPLITS: dict[str, dict[str, int]] = {
     "fer2013": {"train": 25060, "dev": 4937, "test": 5890},
     "ckplus": {"all": 981},
     "facial_expressions": {"all": 5126},
+    "crema_d": {"all": 7442},
+    "liris_accede": {"train": 2450, "dev": 2450, "test": 4900},
 }
 CLASS_LABELS: dict[str, set[str]] = {
     "carer": {"sadness", "joy", "love", "anger", "fear", "surprise"},

@@ -20,6 +20,7 @@ from affectlab.datasets.fb_va import load_fb_va
 from affectlab.datasets.goemotions import load_goemotions
 from affectlab.datasets.isear import load_isear
 from affectlab.datasets.meld import load_meld
+from affectlab.datasets.multimodal import load_crema_d, load_liris_accede
 from affectlab.datasets.registry import info
 from affectlab.datasets.tweeteval import load_tweeteval
 from affectlab.datasets.vgmidi import load_vgmidi
@@ -40,6 +41,8 @@ LOADERS: dict[str, Callable[..., pd.DataFrame]] = {
     "facial_expressions": load_facial_expressions,
     "emomusic": load_emomusic,
     "vgmidi": load_vgmidi,
+    "crema_d": load_crema_d,
+    "liris_accede": load_liris_accede,
 }
 
 

@@ -350,6 +350,45 @@ _INFOS: tuple[DatasetInfo, ...] = (
         required_files=("labels.csv",),
         notes="Extremely imbalanced (fear 21, contempt 9): a cross-dataset test, person-grouped.",
     ),
+    DatasetInfo(
+        name="crema_d",
+        title="CREMA-D perception: emotion perceived from the voice, the face, and both",
+        task="perception votes per clip under three conditions",
+        modality="audio-visual (votes only, no media)",
+        folder="crema_d_labels",
+        scheme=None,
+        label_names=("anger", "disgust", "fear", "happiness", "neutral", "sadness"),
+        expected_splits={"all": 7442},
+        official_split=False,
+        licence="Open Database License 1.0 and Database Contents License",
+        citation="Cao et al. 2014, CREMA-D: Crowd-sourced Emotional Multimodal Actors Dataset "
+                 "(IEEE TAC)",
+        source_url="https://github.com/CheyneyComputerScience/CREMA-D",
+        aliases=("crema_d_labels", "cremad"),
+        required_files=("tabulatedVotes.csv", "VideoDemographics.csv"),
+        notes="91 actors: evaluate actor-wise (subject). Votes per clip from voice-only, "
+              "face-only and audio-visual raters; the media are not in this copy.",
+    ),
+    DatasetInfo(
+        name="liris_accede",
+        title="LIRIS-ACCEDE (discrete): induced valence/arousal of film excerpts",
+        task="regression (valence, arousal), audio and visual features",
+        modality="film features (audio + visual, no media)",
+        folder="liris_accede",
+        scheme=None,
+        label_names=(),
+        expected_splits={"train": 2450, "dev": 2450, "test": 4900},
+        official_split=True,
+        licence="LIRIS-ACCEDE terms: research, non-commercial",
+        citation="Baveye et al. 2015, LIRIS-ACCEDE: A Video Database for Affective Content "
+                 "Analysis (IEEE TAC)",
+        source_url="https://liris-accede.ec-lyon.fr/",
+        dimensions={"valence": (1.0, 5.0), "arousal": (1.0, 5.0)},  # observed: 1.3-3.6, 1.3-4.4
+        aliases=("liris", "accede"),
+        required_files=("ACCEDEsets.txt", "ACCEDEranking.txt"),
+        notes="Official movie-disjoint sets: learning (train), validation (dev), test. Scores "
+              "come from the crowd's pairwise rankings, regressed onto a rating scale.",
+    ),
 )
 
 REGISTRY: dict[str, DatasetInfo] = {i.name: i for i in _INFOS}
