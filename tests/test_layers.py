@@ -36,6 +36,12 @@ ALLOWED = {
     ("lm", "text"),
     # audio tokens reuse the residual and finite-scalar quantisers of the codebook room
     ("speech", "codebook"),
+    # a video's timeline reads its frames with the face room, its soundtrack with the speech
+    # room, its words with the text room, and fuses them with the multimodal room
+    ("video", "face"),
+    ("video", "speech"),
+    ("video", "text"),
+    ("video", "multimodal"),
 }
 
 

@@ -19,6 +19,7 @@ from affectlab.cli import text as _text
 from affectlab.cli.analyze import analyze_command as _analyze
 from affectlab.cli.demo import demo as _demo
 from affectlab.cli.serve import serve_command as _serve
+from affectlab.cli.video import analyze_video_command as _analyze_video
 
 app = typer.Typer(
     name="affectlab",
@@ -75,6 +76,7 @@ app.command("analyze")(_analyze)
 app.command("analyze-audio")(_speech.analyze_audio_command)
 app.command("analyze-music")(_music.analyze_music_command)
 app.command("analyze-face")(_face.analyze_face_command)
+app.command("analyze-video")(_analyze_video)
 app.command("compose")(_music.compose_command)
 app.command("demo")(_demo)
 app.command("serve")(_serve)

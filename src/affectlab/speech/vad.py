@@ -55,6 +55,50 @@ def speech_span(audio: Audio, method: str = "auto") -> tuple[int, int] | None:
     raise ValueError(f"unknown VAD method {method!r}; choose 'auto', 'silero' or 'energy'")
 
 
+def speech_segments(audio: Audio, method: str = "auto", min_gap: float = 0.3
+                    ) -> list[tuple[int, int]]:
+    """Every stretch of speech in `audio` as (start, end) sample indices, pauses shorter than
+    `min_gap` seconds bridged (for long recordings: a video's soundtrack, a meeting)."""
+    method = resolved_method(method, audio.sample_rate)
+    sr = audio.sample_rate
+    if method == "silero":
+        import torch
+        from silero_vad import get_speech_timestamps
+
+        with torch.no_grad():
+            stamps = get_speech_timestamps(torch.from_numpy(audio.signal), _silero(),
+                                           sampling_rate=sr)
+        spans = [(int(t["start"]), int(t["end"])) for t in stamps]
+    elif method == "energy":
+        spans = _energy_spans(audio.signal, sr)
+    else:
+        raise ValueError(f"unknown VAD method {method!r}; choose 'auto', 'silero' or 'energy'")
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a - merged[-1][1] < min_gap * sr:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _energy_spans(x: np.ndarray, sr: int, frame: float = 0.02) -> list[tuple[int, int]]:
+    n = max(1, int(frame * sr))
+    frames = len(x) // n
+    if frames == 0:
+        return []
+    rms = np.sqrt((x[:frames * n].reshape(frames, n) ** 2).mean(1))
+    active = rms > max(0.01, 0.1 * rms.max())
+    spans, start = [], None
+    for i, on in enumerate(np.r_[active, False]):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            spans.append((start * n, i * n))
+            start = None
+    return spans
+
+
 def _energy_span(x: np.ndarray, sr: int, frame: float = 0.02,
                  floor_db: float = -35.0) -> tuple[int, int] | None:
     """Frames within `floor_db` of the loudest frame count as speech."""
@@ -96,4 +140,5 @@ def trim(audio: Audio, method: str = "auto", pad: float = PAD_SECONDS,
                  audio.original_rate, flags)
 
 
-__all__ = ["NO_SPEECH", "resolved_method", "silero_available", "speech_span", "trim"]
+__all__ = ["NO_SPEECH", "resolved_method", "silero_available", "speech_segments", "speech_span",
+           "trim"]

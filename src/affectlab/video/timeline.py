@@ -1,0 +1,289 @@
+"""The emotion timeline of a clip: one row per time step (1 / fps seconds) with, per modality
+(face, voice, text), whether it is present, its probabilities over one scheme's labels, its
+valence and arousal, and a fused estimate over the modalities present.
+
+A modality is absent at a step when there is nothing to read: no face in the frame, no voiced
+segment at that time, no utterance or subtitle covering it, no video or audio stream at all.
+Absent values are empty (NaN), never filled in; `modalities` lists what was present.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MODALITIES = ("face", "voice", "text")
+DIMS = ("valence", "arousal")
+
+
+def _labels(scheme: str) -> list[str]:
+    from affectlab.ontology import get_scheme
+
+    return list(get_scheme(scheme).label_names)
+
+
+def _empty(n: int, labels: list[str]) -> dict[str, np.ndarray]:
+    cols = {f"p_{x}": np.full(n, np.nan) for x in labels}
+    cols.update({d: np.full(n, np.nan) for d in DIMS})
+    return cols
+
+
+def _fill(cols: dict[str, np.ndarray], rows: np.ndarray, rec: dict[str, Any],
+          labels: list[str]) -> None:
+    probs = rec.get("probs") or {}
+    vec = np.array([probs.get(x) if probs.get(x) is not None else 0.0 for x in labels], float)
+    if vec.sum() > 0:
+        vec = vec / vec.sum()
+    for x, v in zip(labels, vec, strict=True):
+        cols[f"p_{x}"][rows] = v
+    for d in DIMS:
+        cols[d][rows] = np.nan if rec.get(d) is None else rec[d]
+
+
+def _face_track(path: str, times: np.ndarray, fps: float, scheme: str, labels: list[str],
+                model: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    from affectlab.face.analyze import analyze_face
+    from affectlab.video.decode import sample_frames
+    from affectlab.video.track import assign_tracks
+
+    n = len(times)
+    cols = _empty(n, labels)
+    cols["n_faces"] = np.zeros(n)
+    cols["track"] = np.full(n, np.nan)
+    per_frame: list[tuple[int, list[dict[str, Any]]]] = []
+    for t, rgb in sample_frames(path, fps):
+        step = int(min(n - 1, round(t * fps)))
+        faces = [r for r in analyze_face(rgb, scheme, model=model) if r["status"] == "ok"]
+        per_frame.append((step, faces))
+    ids = assign_tracks([[f["box"] for f in faces] for _, faces in per_frame])
+    for (step, faces), tracks in zip(per_frame, ids, strict=True):
+        cols["n_faces"][step] = len(faces)
+        if not faces:
+            continue
+        areas = [(f["box"][2] - f["box"][0]) * (f["box"][3] - f["box"][1]) for f in faces]
+        main = int(np.argmax(areas))
+        _fill(cols, np.array([step]), faces[main], labels)
+        cols["track"][step] = tracks[main]
+    return cols, {"frames": len(per_frame),
+                  "tracks": len({t for ids_ in ids for t in ids_})}
+
+
+def _voice_track(audio: np.ndarray | None, times: np.ndarray, step_s: float, scheme: str,
+                 labels: list[str], model: Any) -> tuple[dict[str, np.ndarray], list[dict]]:
+    from affectlab.speech.analyze import analyze_audio
+    from affectlab.speech.audio import SAMPLE_RATE, AudioError, prepare
+    from affectlab.speech.vad import speech_segments
+
+    cols = _empty(len(times), labels)
+    if audio is None or audio.size < SAMPLE_RATE // 4:
+        return cols, []
+    try:
+        track = prepare(audio, SAMPLE_RATE, max_seconds=None)
+    except AudioError:
+        return cols, []
+    spans = [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in speech_segments(track)
+             if (b - a) / SAMPLE_RATE >= 0.5]
+    if not spans:
+        return cols, []
+    import soundfile as sf
+
+    with tempfile.TemporaryDirectory(prefix="affectlab-voice-") as tmp:
+        files = []
+        for k, (a, b) in enumerate(spans):
+            f = Path(tmp) / f"segment{k:04d}.wav"
+            sf.write(f, track.signal[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)], SAMPLE_RATE)
+            files.append(f)
+        records = analyze_audio(files, scheme, model=model, vad=False)
+    segments = []
+    for (a, b), rec in zip(spans, records, strict=True):
+        segments.append({"start": a, "end": b, "status": rec["status"], "top": rec["top"]})
+        if rec["status"] != "ok":
+            continue
+        rows = np.flatnonzero((times + step_s > a) & (times < b))
+        _fill(cols, rows, rec, labels)
+    return cols, segments
+
+
+def _text_track(cues: list[Any], times: np.ndarray, step_s: float, scheme: str,
+                labels: list[str], model: Any) -> dict[str, np.ndarray]:
+    from affectlab.text.analyze import analyze
+
+    cols = _empty(len(times), labels)
+    cols["utterance"] = np.full(len(times), None, dtype=object)
+    if not cues:
+        return cols
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        records = analyze([c.text for c in cues], scheme, model=model)
+    for cue, rec in zip(cues, records, strict=True):
+        rows = np.flatnonzero((times + step_s > cue.start) & (times < cue.end))
+        cols["utterance"][rows] = cue.text
+        if rec["status"] in ("ok", "truncated"):
+            _fill(cols, rows, rec, labels)
+    return cols
+
+
+def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
+                  modalities: Sequence[str] = MODALITIES, scheme: str = "ekman7",
+                  subtitles: str | os.PathLike[str] | None = None, transcribe: bool = True,
+                  fusion: str = "reliability", face_model: Any = None,
+                  speech_model: Any = None, text_model: Any = None) -> pd.DataFrame:
+    """The timeline of one clip (see the module docstring). `subtitles` (.srt/.vtt) gives the
+    text; without it, subtitles beside the clip are used, else the soundtrack is transcribed
+    (`transcribe=False`: no text without subtitles). Raises `VideoError` for an unreadable
+    clip; `analyze_videos` turns that into a status row."""
+    from affectlab.multimodal.fusion import fuse
+    from affectlab.video.decode import probe_clip, read_soundtrack
+    from affectlab.video.subtitles import read_subtitles, subtitles_beside
+
+    unknown = [m for m in modalities if m not in MODALITIES]
+    if unknown or not modalities:
+        from affectlab.core.errors import UnknownNameError
+
+        raise UnknownNameError("modality", (unknown or [""])[0], MODALITIES)
+    if fps <= 0 or fps > 30:
+        raise ValueError(f"fps must lie in (0, 30], got {fps}")
+    labels = _labels(scheme)
+    info = probe_clip(path)
+    step_s = 1.0 / fps
+    times = np.arange(0.0, max(info.seconds, step_s), step_s)
+    n = len(times)
+    tracks: dict[str, dict[str, np.ndarray]] = {}
+    notes: dict[str, Any] = {}
+    if "face" in modalities:
+        if info.has_video:
+            tracks["face"], notes["face"] = _face_track(str(path), times, fps, scheme, labels,
+                                                        face_model)
+        else:
+            tracks["face"] = _empty(n, labels)
+    audio = read_soundtrack(path) if info.has_audio and (
+        "voice" in modalities or "text" in modalities) else None
+    if "voice" in modalities:
+        tracks["voice"], segments = _voice_track(audio, times, step_s, scheme, labels,
+                                                 speech_model)
+        notes["voice_segments"] = len(segments)
+    if "text" in modalities:
+        sub = subtitles or subtitles_beside(path)
+        if sub is not None:
+            cues, notes["text_source"] = read_subtitles(sub), f"subtitles {Path(sub).name}"
+        elif transcribe and audio is not None and audio.size:
+            from affectlab.video.transcript import transcribe as asr
+
+            cues, notes["text_source"] = asr(audio), "speech recognition (Whisper tiny.en)"
+        else:
+            cues, notes["text_source"] = [], "none"
+        tracks["text"] = _text_track(cues, times, step_s, scheme, labels, text_model)
+    out: dict[str, Any] = {"source": [str(path)] * n, "t": times, "status": ["ok"] * n}
+    present = {}
+    for m, cols in tracks.items():
+        p = np.column_stack([cols[f"p_{x}"] for x in labels])
+        present[m] = np.isfinite(p).all(1)
+        out[f"{m}_present"] = present[m]
+        for k, v in cols.items():
+            out[f"{m}_{k}"] = v
+    dists = [np.column_stack([tracks[m][f"p_{x}"] for x in labels]) for m in tracks]
+    fused = fuse(dists, fusion)
+    for j, x in enumerate(labels):
+        out[f"fused_p_{x}"] = fused[:, j]
+    out["fused_top"] = [labels[int(np.argmax(r))] if np.isfinite(r).all() else None
+                        for r in fused]
+    for d in DIMS:
+        stack = np.column_stack([tracks[m][d] for m in tracks])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-absent steps stay NaN
+            out[f"fused_{d}"] = np.nanmean(stack, axis=1)
+    out["modalities"] = [",".join(m for m in tracks if present[m][i]) for i in range(n)]
+    frame = pd.DataFrame(out)
+    frame.attrs.update({"scheme": scheme, "fps": fps, "seconds": info.seconds, **notes})
+    return frame
+
+
+def analyze_videos(sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *,
+                   output: str | os.PathLike[str] | None = None, overwrite: bool = False,
+                   progress: bool = False, **options: Any) -> pd.DataFrame:
+    """Timelines of many clips (paths, folders) in one table; a clip that cannot be read is one
+    row with its status and error, never a traceback. With `output` (.parquet, .csv, .jsonl)
+    the table is written atomically, and a killed run resumes clip by clip."""
+    from affectlab.core.files import files_under
+    from affectlab.core.journal import Journal, file_key
+    from affectlab.core.progress import track
+    from affectlab.video.decode import VIDEO_SUFFIXES, VideoError
+
+    items = [sources] if isinstance(sources, str | os.PathLike) else list(sources)
+    clips: list[Path] = []
+    for item in items:
+        p = Path(item)
+        clips.extend(files_under(p, VIDEO_SUFFIXES) if p.is_dir() else [p])
+    header = {"journal": "affectlab-analyze-video", "version": 1,
+              **{k: str(v) for k, v in sorted(options.items())}}
+    out = None if output is None else Path(output)
+    if out is not None and out.exists() and not overwrite and not Path(
+            str(out) + ".partial.jsonl").exists():
+        from affectlab.core.errors import OutputExistsError
+
+        raise OutputExistsError(f"{out} already exists: pass overwrite=True (--overwrite)")
+    frames = []
+    journal = Journal(out, header).__enter__() if out is not None else None
+    try:
+        for clip in track(clips, "analysing video", show=progress):
+            key = file_key(clip)
+            if journal is not None and key in journal.done:
+                frames.append(_restored(journal.done[key]["rows"]))
+                continue
+            try:
+                frame = analyze_video(clip, **options)
+            except FileNotFoundError as exc:
+                frame = _failed(clip, "missing", str(exc))
+            except VideoError as exc:
+                frame = _failed(clip, exc.reason, str(exc))
+            if journal is not None:
+                journal.add(key, {"rows": frame.replace({np.nan: None}).to_dict("records")})
+            frames.append(frame)
+    finally:
+        if journal is not None:
+            journal.__exit__(None, None, None)
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if out is not None:
+        _write(table, out)
+        journal.discard()  # type: ignore[union-attr]
+    return table
+
+
+_NUMERIC = re.compile(r"^(t|(face|voice|text|fused)_(p_.+|valence|arousal|n_faces|track))$")
+
+
+def _restored(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A clip's rows as the journal kept them (JSON: NaN became null), with numbers as floats
+    again, so a resumed table equals a fresh one."""
+    frame = pd.DataFrame(rows)
+    for column in frame.columns:
+        if _NUMERIC.match(column):
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return frame
+
+
+def _failed(clip: Path, status: str, error: str) -> pd.DataFrame:
+    return pd.DataFrame({"source": [str(clip)], "t": [np.nan], "status": [status],
+                         "error": [error], "modalities": [""]})
+
+
+def _write(table: pd.DataFrame, out: Path) -> None:
+    from affectlab.core.files import atomic_path
+    from affectlab.core.tables import file_format
+
+    fmt = file_format(out)
+    with atomic_path(out) as tmp:
+        if fmt == "parquet":
+            table.to_parquet(tmp, index=False)
+        elif fmt == "csv":
+            table.to_csv(tmp, index=False)
+        else:
+            table.to_json(tmp, orient="records", lines=True)
