@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -158,18 +159,23 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
     n = len(times)
     tracks: dict[str, dict[str, np.ndarray]] = {}
     notes: dict[str, Any] = {}
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
     if "face" in modalities:
         if info.has_video:
             tracks["face"], notes["face"] = _face_track(str(path), times, fps, scheme, labels,
                                                         face_model)
         else:
             tracks["face"] = _empty(n, labels)
+        timings["face"], clock = time.perf_counter() - clock, time.perf_counter()
     audio = read_soundtrack(path) if info.has_audio and (
         "voice" in modalities or "text" in modalities) else None
+    timings["audio_decode"], clock = time.perf_counter() - clock, time.perf_counter()
     if "voice" in modalities:
         tracks["voice"], segments = _voice_track(audio, times, step_s, scheme, labels,
                                                  speech_model)
         notes["voice_segments"] = len(segments)
+        timings["voice"], clock = time.perf_counter() - clock, time.perf_counter()
     if "text" in modalities:
         sub = subtitles or subtitles_beside(path)
         if sub is not None:
@@ -180,7 +186,13 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
             cues, notes["text_source"] = asr(audio), "speech recognition (Whisper tiny.en)"
         else:
             cues, notes["text_source"] = [], "none"
+        if cues and cues[-1].end > info.seconds + 1.0:
+            notes["flags"] = ["subtitles-past-end"]
+            warnings.warn(f"{Path(str(path)).name}: the text runs to {cues[-1].end:.1f} s but "
+                          f"the clip lasts {info.seconds:.1f} s (subtitles of another cut?)",
+                          stacklevel=2)
         tracks["text"] = _text_track(cues, times, step_s, scheme, labels, text_model)
+        timings["text"] = time.perf_counter() - clock
     out: dict[str, Any] = {"source": [str(path)] * n, "t": times, "status": ["ok"] * n}
     present = {}
     for m, cols in tracks.items():
@@ -202,7 +214,8 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
             out[f"fused_{d}"] = np.nanmean(stack, axis=1)
     out["modalities"] = [",".join(m for m in tracks if present[m][i]) for i in range(n)]
     frame = pd.DataFrame(out)
-    frame.attrs.update({"scheme": scheme, "fps": fps, "seconds": info.seconds, **notes})
+    frame.attrs.update({"scheme": scheme, "fps": fps, "seconds": info.seconds,
+                        "timings": timings, **notes})
     return frame
 
 
