@@ -98,6 +98,13 @@ def test_timeline_of_a_talking_face(clips):
     assert set(df["modalities"]) >= {"face,voice,text", "face"}
     joyful = df.set_index("t").loc[3.0]
     assert joyful["text_p_joy"] > 0.5  # "This is wonderful news."
+    assert "wonderful" in joyful["text_cues"]  # the word that carried it
+    assert df["face_cues"].dropna().str.match(r"AU\d\d \d\.\d").all()
+    both = df["modalities"].str.count(",") >= 1
+    assert df.loc[both, "discord"].between(0, 1).all() and df.loc[~both, "discord"].isna().all()
+    assert df["fused_valence_smooth"].notna().sum() >= df["fused_valence"].notna().sum()
+    agree = analyze_videos([clips["talk"]], fps=2, transcribe=False, agreeing_only=True)
+    assert 0 < len(agree) < len(df) and agree["agreeing"].all()
 
 
 def test_missing_streams_are_absent_not_guessed(clips):

@@ -51,6 +51,12 @@ def analyze_video_command(
     fusion: Annotated[str, typer.Option(
         help="mean, product or reliability (each modality weighted by its confidence).")
     ] = "reliability",
+    agreeing_only: Annotated[bool, typer.Option(
+        "--agreeing-only", help="Keep only the time steps where at least two modalities agree "
+        "on the top label (confident labels for unlabeled clips).")] = False,
+    explain: Annotated[bool, typer.Option(
+        "--explain/--no-explain", help="Add the action units and words that carried each "
+        "step's decision.")] = True,
     overwrite: OverwriteOption = False,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -75,11 +81,12 @@ def analyze_video_command(
         from affectlab.video.timeline import analyze_videos
 
         return analyze_videos(files, output=output, overwrite=overwrite, progress=not as_json,
-                              fps=fps, modalities=chosen, scheme=scheme, subtitles=subtitles,
-                              transcribe=transcribe, fusion=fusion)
+                              agreeing_only=agreeing_only, fps=fps, modalities=chosen,
+                              scheme=scheme, subtitles=subtitles, transcribe=transcribe,
+                              fusion=fusion, explain=explain)
 
     table = run_library(run, as_json)
-    plots = _plots(table, plot, as_json) if plot is not None else []
+    plots = _plots(table, plot, as_json) if plot is not None and len(table) else []
     failed = table[table["status"] != "ok"].drop_duplicates("source")
     summary = _summary(table)
     if as_json:

@@ -59,6 +59,7 @@ def _face_track(path: str, times: np.ndarray, fps: float, scheme: str, labels: l
     cols = _empty(n, labels)
     cols["n_faces"] = np.zeros(n)
     cols["track"] = np.full(n, np.nan)
+    cols["cues"] = np.full(n, None, dtype=object)
     per_frame: list[tuple[int, list[dict[str, Any]]]] = []
     for t, rgb in sample_frames(path, fps):
         step = int(min(n - 1, round(t * fps)))
@@ -73,8 +74,36 @@ def _face_track(path: str, times: np.ndarray, fps: float, scheme: str, labels: l
         main = int(np.argmax(areas))
         _fill(cols, np.array([step]), faces[main], labels)
         cols["track"][step] = tracks[main]
+        cols["cues"][step] = _au_cues(faces[main])
     return cols, {"frames": len(per_frame),
                   "tracks": len({t for ids_ in ids for t in ids_})}
+
+
+def _au_cues(face: dict[str, Any], top: int = 3) -> str | None:
+    """The action units that were most active on the face (FACS 0-5), strongest first."""
+    aus = sorted(((v, k) for k, v in (face.get("action_units") or {}).items() if v and v >= 1),
+                 reverse=True)[:top]
+    return ", ".join(f"{k} {v:.1f}" for v, k in aus) or None
+
+
+def _word_cues(text: str, top_label: str, scheme: str, model: Any, top: int = 3) -> str | None:
+    """The words whose removal lowers the top label's probability most (leave one word out)."""
+    from affectlab.text.analyze import analyze
+
+    words = text.split()
+    if len(words) < 2:
+        return text.strip() or None
+    words = words[:40]
+    variants = [" ".join(words[:i] + words[i + 1:]) for i in range(len(words))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base, *rest = analyze([" ".join(words), *variants], scheme, model=model)
+    p0 = base["probs"].get(top_label) or 0.0
+    drops = [(p0 - (r["probs"].get(top_label) or 0.0), w) for r, w in zip(rest, words,
+                                                                           strict=True)]
+    best = [f"{w.strip('.,!?;:')} {d:+.2f}" for d, w in sorted(drops, reverse=True)[:top]
+            if d > 0.01]
+    return ", ".join(best) or None
 
 
 def _voice_track(audio: np.ndarray | None, times: np.ndarray, step_s: float, scheme: str,
@@ -114,11 +143,12 @@ def _voice_track(audio: np.ndarray | None, times: np.ndarray, step_s: float, sch
 
 
 def _text_track(cues: list[Any], times: np.ndarray, step_s: float, scheme: str,
-                labels: list[str], model: Any) -> dict[str, np.ndarray]:
+                labels: list[str], model: Any, explain: bool = True) -> dict[str, np.ndarray]:
     from affectlab.text.analyze import analyze
 
     cols = _empty(len(times), labels)
     cols["utterance"] = np.full(len(times), None, dtype=object)
+    cols["cues"] = np.full(len(times), None, dtype=object)
     if not cues:
         return cols
     with warnings.catch_warnings():
@@ -129,18 +159,27 @@ def _text_track(cues: list[Any], times: np.ndarray, step_s: float, scheme: str,
         cols["utterance"][rows] = cue.text
         if rec["status"] in ("ok", "truncated"):
             _fill(cols, rows, rec, labels)
+            if explain and rows.size and rec["top"]:
+                cols["cues"][rows] = _word_cues(cue.text, rec["top"], scheme, model)
     return cols
 
 
 def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
                   modalities: Sequence[str] = MODALITIES, scheme: str = "ekman7",
                   subtitles: str | os.PathLike[str] | None = None, transcribe: bool = True,
-                  fusion: str = "reliability", face_model: Any = None,
-                  speech_model: Any = None, text_model: Any = None) -> pd.DataFrame:
+                  fusion: str = "reliability", smooth_s: float = 3.0, explain: bool = True,
+                  face_model: Any = None, speech_model: Any = None,
+                  text_model: Any = None) -> pd.DataFrame:
     """The timeline of one clip (see the module docstring). `subtitles` (.srt/.vtt) gives the
     text; without it, subtitles beside the clip are used, else the soundtrack is transcribed
     (`transcribe=False`: no text without subtitles). Raises `VideoError` for an unreadable
-    clip; `analyze_videos` turns that into a status row."""
+    clip; `analyze_videos` turns that into a status row.
+
+    Besides each modality's columns: `discord` (how much the present modalities disagree,
+    0-1, NaN with fewer than two), `agreeing` (at least two present and all with the same top
+    label), `fused_valence_smooth` (a centred moving average over `smooth_s` seconds, absent
+    steps skipped), and with `explain`, `face_cues` (the strongest action units) and
+    `text_cues` (the words whose removal lowers the top label most)."""
     from affectlab.multimodal.fusion import fuse
     from affectlab.video.decode import probe_clip, read_soundtrack
     from affectlab.video.subtitles import read_subtitles, subtitles_beside
@@ -191,7 +230,7 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
             warnings.warn(f"{Path(str(path)).name}: the text runs to {cues[-1].end:.1f} s but "
                           f"the clip lasts {info.seconds:.1f} s (subtitles of another cut?)",
                           stacklevel=2)
-        tracks["text"] = _text_track(cues, times, step_s, scheme, labels, text_model)
+        tracks["text"] = _text_track(cues, times, step_s, scheme, labels, text_model, explain)
         timings["text"] = time.perf_counter() - clock
     out: dict[str, Any] = {"source": [str(path)] * n, "t": times, "status": ["ok"] * n}
     present = {}
@@ -213,6 +252,19 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
             warnings.simplefilter("ignore", RuntimeWarning)  # all-absent steps stay NaN
             out[f"fused_{d}"] = np.nanmean(stack, axis=1)
     out["modalities"] = [",".join(m for m in tracks if present[m][i]) for i in range(n)]
+    if len(tracks) >= 2:
+        from affectlab.multimodal.discord import discord_score
+
+        out["discord"] = discord_score(dists, [tracks[m]["valence"] for m in tracks])
+    else:
+        out["discord"] = np.full(n, np.nan)
+    tops = [np.where(present[m], np.argmax(np.nan_to_num(d, nan=-1), axis=1), -1)
+            for m, d in zip(tracks, dists, strict=True)]
+    out["agreeing"] = [sum(t[i] >= 0 for t in tops) >= 2 and
+                       len({int(t[i]) for t in tops if t[i] >= 0}) == 1 for i in range(n)]
+    window = max(1, round(smooth_s * fps))
+    out["fused_valence_smooth"] = pd.Series(out["fused_valence"]).rolling(
+        window, center=True, min_periods=1).mean().to_numpy()
     frame = pd.DataFrame(out)
     frame.attrs.update({"scheme": scheme, "fps": fps, "seconds": info.seconds,
                         "timings": timings, **notes})
@@ -221,10 +273,13 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
 
 def analyze_videos(sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *,
                    output: str | os.PathLike[str] | None = None, overwrite: bool = False,
-                   progress: bool = False, **options: Any) -> pd.DataFrame:
+                   progress: bool = False, agreeing_only: bool = False,
+                   **options: Any) -> pd.DataFrame:
     """Timelines of many clips (paths, folders) in one table; a clip that cannot be read is one
     row with its status and error, never a traceback. With `output` (.parquet, .csv, .jsonl)
-    the table is written atomically, and a killed run resumes clip by clip."""
+    the table is written atomically, and a killed run resumes clip by clip. `agreeing_only`
+    keeps the steps where at least two modalities agree on the top label (to label unlabeled
+    clips with confidence; a clip's status row is always kept)."""
     from affectlab.core.files import files_under
     from affectlab.core.journal import Journal, file_key
     from affectlab.core.progress import track
@@ -264,6 +319,9 @@ def analyze_videos(sources: str | os.PathLike[str] | Iterable[str | os.PathLike[
         if journal is not None:
             journal.__exit__(None, None, None)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if agreeing_only and "agreeing" in table:
+        table = table[(table["status"] != "ok") | table["agreeing"].fillna(False).astype(bool)]
+        table = table.reset_index(drop=True)
     if out is not None:
         _write(table, out)
         journal.discard()  # type: ignore[union-attr]
