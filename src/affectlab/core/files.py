@@ -169,7 +169,19 @@ def process_alive(pid: str) -> bool:
     return True
 
 
+def cache_root(*parts: str) -> Path:
+    """affectlab's cache for derived files (`AFFECTLAB_CACHE`, else $XDG_CACHE_HOME/affectlab or
+    ~/.cache/affectlab), joined with `parts`; created on first use."""
+    env = os.environ.get("AFFECTLAB_CACHE")
+    base = Path(env).expanduser() if env else Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "affectlab"
+    out = base.joinpath(*parts)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 __all__ = [
+    "cache_root",
     "atomic_path",
     "clean_stale_temporaries",
     "file_sha256",

@@ -39,8 +39,9 @@ def get_model(model: ModelLike = None) -> EmotionClassifier:
 
 
 def analyze_frame(values: Iterable[Any], scheme: str | None = None, *, model: ModelLike = None,
-                  batch_size: int | None = None) -> pd.DataFrame:
-    """One row per input value: status, top label, predicted labels, V/A/D, p_<label> columns."""
+                  batch_size: int | None = None, engine: str = "torch") -> pd.DataFrame:
+    """One row per input value: status, top label, predicted labels, V/A/D, p_<label> columns.
+    `engine`: "torch", "onnx" or "onnx-int8" (see `affectlab.text.onnx_engine`)."""
     clf = get_model(model)
     values = list(values)
     target = _target_scheme(clf, scheme)
@@ -49,7 +50,7 @@ def analyze_frame(values: Iterable[Any], scheme: str | None = None, *, model: Mo
     status = np.asarray([s if s != OK else language_status(t) for t, s in checked], dtype=object)
     ok = np.flatnonzero((status == OK) | (status == NON_ENGLISH))  # no-words: nothing to read
     texts = [checked[i][0] for i in ok]
-    heads, tokens = clf.forward(texts, batch_size=batch_size)
+    heads, tokens = clf.forward(texts, batch_size=batch_size, engine=engine)
     n = len(values)
     probs = np.full((n, len(labels)), np.nan)
     if clf.labels_ is not None and len(ok):
@@ -76,19 +77,21 @@ def analyze_frame(values: Iterable[Any], scheme: str | None = None, *, model: Mo
 
 
 def analyze(texts: str | Iterable[Any], scheme: str | None = None, *, model: ModelLike = None,
-            batch_size: int | None = None) -> dict[str, Any] | list[dict[str, Any]]:
+            batch_size: int | None = None, engine: str = "torch"
+            ) -> dict[str, Any] | list[dict[str, Any]]:
     """Analyse one text (returns a dict) or many (a list of dicts, one per input, in order).
 
     Each result is the shared record (`affectlab.core.records`): source (the text), modality
     "text", status, error, scheme, probs {label: p}, labels (above the model's tuned thresholds
     for that scheme), top (the most probable label), valence, arousal, dominance (on [-1, 1]),
     then `text` (the same text, kept for older scripts). `scheme` is any scheme of the ontology
-    (default: the model's own).
+    (default: the model's own). `engine="onnx"` runs the same network on ONNX Runtime
+    (exported once into affectlab's cache; "onnx-int8" quantises its weights).
     """
     values, single = as_text_list(texts)
     clf = get_model(model)
     target = _target_scheme(clf, scheme)
-    frame = analyze_frame(values, target, model=clf, batch_size=batch_size)
+    frame = analyze_frame(values, target, model=clf, batch_size=batch_size, engine=engine)
     labels = _labels_of(clf, target)
     out = []
     for value, row in zip(values, frame.itertuples(index=False), strict=True):

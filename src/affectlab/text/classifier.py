@@ -165,13 +165,24 @@ class EmotionClassifier(SchemeLabelModel):
             raise NotFittedError(self)
         return self._net
 
-    def forward(self, texts: Sequence[str], *, batch_size: int | None = None
+    def forward(self, texts: Sequence[str], *, batch_size: int | None = None,
+                engine: str = "torch", max_tokens: int | None = None
                 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Every head's output for already-checked, non-empty texts, in one encoder pass.
 
         Returns ({"labels": probabilities, "vad": values on [-1, 1]}, tokens per text before
-        truncation). Texts are sorted by length into batches and padded per batch.
+        truncation). Texts are sorted by length into batches and padded per batch; with
+        `max_tokens` a batch holds at most that many tokens. `engine` is "torch", "onnx" (the
+        same network exported to ONNX Runtime, equal to float precision) or "onnx-int8".
         """
+        from affectlab.text.onnx_engine import ENGINES
+
+        if engine not in ENGINES:
+            from affectlab.core.errors import UnknownNameError
+
+            raise UnknownNameError("engine", engine, ENGINES)
+        if engine != "torch":
+            return self._forward_onnx(texts, batch_size, engine, max_tokens or 8192)
         import torch
 
         net = self._require()
@@ -184,10 +195,32 @@ class EmotionClassifier(SchemeLabelModel):
         ids, full = token_lengths(self._tokenizer, texts, window,
                                   max_chars=window * CHARS_PER_TOKEN)
         with torch.inference_mode():
-            for batch in bucketed(ids, batch_size or self.batch_size, self._tokenizer.pad_token_id):
+            for batch in bucketed(ids, batch_size or self.batch_size, self._tokenizer.pad_token_id,
+                                  max_tokens=max_tokens):
                 res = net.all_heads(batch.input_ids, batch.attention_mask)
                 for name, value in res.items():
                     out[name][batch.index] = self._activate(name, value).numpy()
+        return out, full
+
+    def _forward_onnx(self, texts: Sequence[str], batch_size: int | None, engine: str,
+                      max_tokens: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        from affectlab.text.onnx_engine import activate, runner
+
+        net = self._require()
+        n = len(texts)
+        out = {name: np.zeros((n, len(spec.labels)), dtype=np.float32)
+               for name, spec in net.specs.items()}
+        if n == 0:
+            return out, np.zeros(0, dtype=np.int64)
+        run = runner(self, quantize=engine == "onnx-int8")
+        window = self._max_length or 512
+        ids, full = token_lengths(self._tokenizer, texts, window,
+                                  max_chars=window * CHARS_PER_TOKEN)
+        for batch in bucketed(ids, batch_size or 256, self._tokenizer.pad_token_id,
+                              max_tokens=max_tokens):
+            res = run.run(batch.input_ids.numpy(), batch.attention_mask.numpy())
+            for name, value in res.items():
+                out[name][batch.index] = activate(net.specs[name].kind, value, self.vad_scale_)
         return out, full
 
     def _activate(self, head: str, value: Any) -> Any:

@@ -125,14 +125,24 @@ def token_lengths(tokenizer: Any, texts: Sequence[str], max_length: int, *,
 
 
 def bucketed(ids: Sequence[Sequence[int]], batch_size: int, pad_id: int, *,
-             order: np.ndarray | None = None) -> Iterator[Batch]:
-    """Batches of similar length (longest first), each padded only to its own longest row."""
+             order: np.ndarray | None = None, max_tokens: int | None = None) -> Iterator[Batch]:
+    """Batches of similar length (longest first), each padded only to its own longest row.
+    With `max_tokens`, a batch also stops growing when rows x width would pass it, so short
+    texts go in big batches and long ones in small (batches sized by tokens, not texts)."""
     import torch
 
     lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
     idx = np.argsort(-lengths, kind="stable") if order is None else order
-    for start in range(0, len(idx), batch_size):
-        sel = idx[start:start + batch_size]
+    starts = [0]
+    while starts[-1] < len(idx):
+        start = starts[-1]
+        size = batch_size
+        if max_tokens is not None:
+            width0 = max(int(lengths[idx[start]]), 1)  # the longest row leads (longest first)
+            size = max(1, max_tokens // width0)
+        starts.append(min(len(idx), start + size))
+    for start, stop in zip(starts[:-1], starts[1:], strict=True):
+        sel = idx[start:stop]
         width = int(lengths[sel].max())
         arr = np.full((len(sel), width), pad_id, dtype=np.int64)
         mask = np.zeros((len(sel), width), dtype=np.int64)
