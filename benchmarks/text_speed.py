@@ -228,6 +228,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    "(default: the shipped model, or a throwaway one while there is none)")
     p.add_argument("--repeats", type=int, default=3, help="timed passes per side, best kept (3)")
     p.add_argument("--json", dest="json_out", default=None, help="also write the results here")
+    p.add_argument("--engines", default="torch",
+                   help="affectlab engines to time, comma-separated: torch, onnx, onnx-int8")
     args = p.parse_args(argv)
     for name in ("texts", "batch_size", "repeats"):
         if getattr(args, name) < 1:
@@ -275,9 +277,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             frame = analyze_frame(batch, model=clf, batch_size=args.batch_size)
         assert len(frame) == len(batch)
 
+    def engine_side(engine: str) -> Callable[[list[str]], None]:
+        def run(batch: list[str]) -> None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                frame = analyze_frame(batch, model=clf, batch_size=args.batch_size,
+                                      engine=engine)
+            assert len(frame) == len(batch)
+
+        return run
+
     warmup = min(len(texts), args.batch_size)
-    sides = run_sides({"pipeline": run_pipeline, "affectlab": run_affectlab}, texts, warmup,
-                      args.repeats)
+    extra = {f"affectlab {e}": engine_side(e) for e in args.engines.split(",")
+             if e.strip() and e.strip() != "torch"}
+    sides = run_sides({"pipeline": run_pipeline, "affectlab": run_affectlab, **extra}, texts,
+                      warmup, args.repeats)
     n = len(texts)
     base = sides["pipeline"].rate(n)
     work = count_work(tokenizer, encoder, texts, max_length, args.batch_size)
@@ -294,10 +308,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     table = Table(title=f"{n:,} texts, batch size {args.batch_size}, best of {args.repeats}")
     for col in ("side", "texts/s", "seconds", "vs pipeline", "padded / real tokens"):
         table.add_column(col, justify="left" if col == "side" else "right")
-    for name in ("pipeline", "affectlab"):
+    for name in sides:
         side = sides[name]
         table.add_row(name, f"{side.rate(n):,.1f}", f"{side.best:.2f}",
-                      f"{side.rate(n) / base:.2f}x", f"{padding[name] / work.real_tokens:.2f}")
+                      f"{side.rate(n) / base:.2f}x",
+                      f"{padding.get(name, work.bucketed_tokens) / work.real_tokens:.2f}")
     console.print(table)
     console.print("all timed passes (s): " + "; ".join(
         f"{k} " + ", ".join(f"{s:.2f}" for s in v.seconds) for k, v in sides.items()))
@@ -322,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "texts": n, "text_source": source, "model": model_desc, "encoder": clf.encoder,
             "max_length": max_length, "batch_size": args.batch_size, "repeats": args.repeats,
             "sides": {k: {"texts_per_s": v.rate(n), "best_seconds": v.best,
-                          "seconds": v.seconds, "padded_tokens": padding[k]}
+                          "seconds": v.seconds, "padded_tokens": padding.get(k)}
                       for k, v in sides.items()},
             "ratio": ratio, "work": asdict(work),
             "matmul": {"gflops": mm, "shape": [mm_rows, cfg.hidden_size, cfg.intermediate_size]},

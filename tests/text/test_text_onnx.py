@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 pytest.importorskip("onnxruntime", reason="the [onnx] extra is not installed")
 pytest.importorskip("onnx", reason="the [onnx] extra is not installed")
 
-from affectlab.cli.app import app  # noqa: E402
-from affectlab.core.errors import UnknownNameError  # noqa: E402
-from affectlab.text.analyze import analyze, analyze_frame, get_model  # noqa: E402
-from affectlab.text.encoder import bucketed  # noqa: E402
+from affectlab.cli.app import app
+from affectlab.core.errors import UnknownNameError
+from affectlab.text.analyze import analyze, analyze_frame, get_model
+from affectlab.text.encoder import bucketed
 
 TEXTS = ["Thank you so much, this made my whole week!", "I can't believe you did this",
          "I'm worried the results won't come back in time", "ok", "", "What a surprise!!",

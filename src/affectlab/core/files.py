@@ -181,8 +181,8 @@ def cache_root(*parts: str) -> Path:
 
 
 __all__ = [
-    "cache_root",
     "atomic_path",
+    "cache_root",
     "clean_stale_temporaries",
     "file_sha256",
     "files_under",

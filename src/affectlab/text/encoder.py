@@ -7,6 +7,7 @@ Face encoder id or local folder also works. Nothing is downloaded unless the cal
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -141,7 +142,7 @@ def bucketed(ids: Sequence[Sequence[int]], batch_size: int, pad_id: int, *,
             width0 = max(int(lengths[idx[start]]), 1)  # the longest row leads (longest first)
             size = max(1, max_tokens // width0)
         starts.append(min(len(idx), start + size))
-    for start, stop in zip(starts[:-1], starts[1:], strict=True):
+    for start, stop in itertools.pairwise(starts):
         sel = idx[start:stop]
         width = int(lengths[sel].max())
         arr = np.full((len(sel), width), pad_id, dtype=np.int64)
