@@ -100,6 +100,8 @@ def test_timeline_of_a_talking_face(clips):
     assert joyful["text_p_joy"] > 0.5  # "This is wonderful news."
     assert "wonderful" in joyful["text_cues"]  # the word that carried it
     assert df["face_cues"].dropna().str.match(r"AU\d\d \d\.\d").all()
+    voiced = df["voice_present"]
+    assert df.loc[voiced, "voice_cues"].notna().all() and df.loc[~voiced, "voice_cues"].isna().all()
     both = df["modalities"].str.count(",") >= 1
     assert df.loc[both, "discord"].between(0, 1).all() and df.loc[~both, "discord"].isna().all()
     assert df["fused_valence_smooth"].notna().sum() >= df["fused_valence"].notna().sum()

@@ -14,6 +14,7 @@ from affectlab.metrics.aggregation import (
     per_subject,
     pooled,
 )
+from affectlab.metrics.calibration import expected_calibration_error, fit_temperature
 from affectlab.metrics.classification import (
     accuracy,
     balanced_accuracy,
@@ -39,7 +40,9 @@ __all__ = [
     "balanced_accuracy",
     "ccc",
     "confusion_matrix",
+    "expected_calibration_error",
     "f1",
+    "fit_temperature",
     "get_metric",
     "macro_f1",
     "mae",

@@ -241,6 +241,19 @@ class SpeechEmotionClassifier(SchemeLabelModel):
             out[m] = _softmax(((V - w["mean"]) / w["scale"]) @ w["coef"].T + w["bias"])
         return out
 
+    def explain(self, X: np.ndarray, top: int = 3) -> list[list[tuple[str, float]]]:
+        """Per utterance, the features that pushed most towards its predicted label under the
+        speaker-independent head: standardised value x that label's weight, largest first
+        (only positive contributions)."""
+        self._require()
+        w = self.heads_["global"]
+        Z = (np.asarray(X, float) - w["mean"]) / w["scale"]
+        k = self.proba_from_features(X).argmax(1)
+        contrib = Z * np.asarray(w["coef"])[k]
+        names = self.feature_names()
+        return [[(names[j], float(c[j])) for j in np.argsort(-c)[:top] if c[j] > 0]
+                for c in contrib]
+
     def predict(self, inputs: Inputs, speakers: Sequence[Any] | None = None) -> list[str]:
         """The most probable label per utterance."""
         probs = self.predict_proba(inputs, speakers)

@@ -107,12 +107,14 @@ def _word_cues(text: str, top_label: str, scheme: str, model: Any, top: int = 3)
 
 
 def _voice_track(audio: np.ndarray | None, times: np.ndarray, step_s: float, scheme: str,
-                 labels: list[str], model: Any) -> tuple[dict[str, np.ndarray], list[dict]]:
-    from affectlab.speech.analyze import analyze_audio
-    from affectlab.speech.audio import SAMPLE_RATE, AudioError, prepare
+                 labels: list[str], model: Any, explain: bool = True
+                 ) -> tuple[dict[str, np.ndarray], list[dict]]:
+    from affectlab.speech.analyze import analyze_audio, get_speech_model
+    from affectlab.speech.audio import SAMPLE_RATE, AudioError, load_audio, prepare
     from affectlab.speech.vad import speech_segments
 
     cols = _empty(len(times), labels)
+    cols["cues"] = np.full(len(times), None, dtype=object)
     if audio is None or audio.size < SAMPLE_RATE // 4:
         return cols, []
     try:
@@ -132,13 +134,21 @@ def _voice_track(audio: np.ndarray | None, times: np.ndarray, step_s: float, sch
             sf.write(f, track.signal[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)], SAMPLE_RATE)
             files.append(f)
         records = analyze_audio(files, scheme, model=model, vad=False)
+        cues: list[str | None] = [None] * len(files)
+        ok = [i for i, r in enumerate(records) if r["status"] == "ok"]
+        if explain and ok:
+            clf = get_speech_model(model)
+            X = clf.featurize([load_audio(files[i]) for i in ok])
+            for i, why in zip(ok, clf.explain(X), strict=True):
+                cues[i] = ", ".join(f"{n.split(':', 1)[-1]} {c:+.1f}" for n, c in why) or None
     segments = []
-    for (a, b), rec in zip(spans, records, strict=True):
+    for (a, b), rec, cue in zip(spans, records, cues, strict=True):
         segments.append({"start": a, "end": b, "status": rec["status"], "top": rec["top"]})
         if rec["status"] != "ok":
             continue
         rows = np.flatnonzero((times + step_s > a) & (times < b))
         _fill(cols, rows, rec, labels)
+        cols["cues"][rows] = cue
     return cols, segments
 
 
@@ -178,7 +188,8 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
     Besides each modality's columns: `discord` (how much the present modalities disagree,
     0-1, NaN with fewer than two), `agreeing` (at least two present and all with the same top
     label), `fused_valence_smooth` (a centred moving average over `smooth_s` seconds, absent
-    steps skipped), and with `explain`, `face_cues` (the strongest action units) and
+    steps skipped), and with `explain`, `face_cues` (the strongest action units),
+    `voice_cues` (the voice features that pushed most towards the voice's top label) and
     `text_cues` (the words whose removal lowers the top label most)."""
     from affectlab.multimodal.fusion import fuse
     from affectlab.video.decode import probe_clip, read_soundtrack
@@ -212,7 +223,7 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
     timings["audio_decode"], clock = time.perf_counter() - clock, time.perf_counter()
     if "voice" in modalities:
         tracks["voice"], segments = _voice_track(audio, times, step_s, scheme, labels,
-                                                 speech_model)
+                                                 speech_model, explain)
         notes["voice_segments"] = len(segments)
         timings["voice"], clock = time.perf_counter() - clock, time.perf_counter()
     if "text" in modalities:
