@@ -93,6 +93,39 @@ def sample_frames(path: str | os.PathLike[str], fps: float = 2.0,
             raise VideoError(f"{path}: the video stream is damaged ({exc})", "truncated") from None
 
 
+def soundtrack_chunks(path: str | os.PathLike[str], seconds: float = 120.0,
+                      rate: int = 16_000) -> Iterator[tuple[float, np.ndarray]]:
+    """The first audio stream as (start time in s, mono float32 at `rate`) pieces of about
+    `seconds` each, decoded as a stream: memory holds one piece, whatever the clip's length.
+    Nothing is yielded for a clip without sound."""
+    import av
+
+    want = int(seconds * rate)
+    with _open(path) as c:
+        stream = next(iter(c.streams.audio), None)
+        if stream is None:
+            return
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        parts: list[np.ndarray] = []
+        have, offset = 0, 0.0
+        try:
+            frames = c.decode(stream)
+            for frame in [*frames, None]:
+                for out in resampler.resample(frame):
+                    x = out.to_ndarray().reshape(-1)
+                    parts.append(x)
+                    have += len(x)
+                while have >= want:
+                    whole = np.concatenate(parts)
+                    yield offset, whole[:want].astype(np.float32)
+                    offset += want / rate
+                    parts, have = [whole[want:]], len(whole) - want
+        except av.error.FFmpegError as exc:
+            raise VideoError(f"{path}: the audio stream is damaged ({exc})", "truncated") from None
+        if have:
+            yield offset, np.concatenate(parts).astype(np.float32)
+
+
 def read_soundtrack(path: str | os.PathLike[str], rate: int = 16_000) -> np.ndarray | None:
     """The clip's first audio stream as mono float32 at `rate`, or None without one."""
     import av

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 MODALITIES = ("face", "voice", "text")
+CHUNK_SECONDS = 120.0  # the soundtrack is analysed in pieces of this length
 DIMS = ("valence", "arousal")
 
 
@@ -77,6 +78,20 @@ def _face_track(path: str, times: np.ndarray, fps: float, scheme: str, labels: l
         cols["cues"][step] = _au_cues(faces[main])
     return cols, {"frames": len(per_frame),
                   "tracks": len({t for ids_ in ids for t in ids_})}
+
+
+def _merge(into: dict[str, np.ndarray], part: dict[str, np.ndarray]) -> None:
+    """Copy the steps a piece of the soundtrack filled into the whole clip's columns."""
+    for k, v in part.items():
+        filled = np.array([x is not None for x in v]) if v.dtype == object else np.isfinite(v)
+        into[k][filled] = v[filled]
+
+
+def _shifted(cue: Any, offset: float) -> Any:
+    from affectlab.video.subtitles import Cue
+
+    return Cue(cue.start + offset, cue.end + offset, cue.text,
+               [(w, a + offset, b + offset) for w, a, b in cue.words])
 
 
 def _au_cues(face: dict[str, Any], top: int = 3) -> str | None:
@@ -192,7 +207,7 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
     `voice_cues` (the voice features that pushed most towards the voice's top label) and
     `text_cues` (the words whose removal lowers the top label most)."""
     from affectlab.multimodal.fusion import fuse
-    from affectlab.video.decode import probe_clip, read_soundtrack
+    from affectlab.video.decode import probe_clip, soundtrack_chunks
     from affectlab.video.subtitles import read_subtitles, subtitles_beside
 
     unknown = [m for m in modalities if m not in MODALITIES]
@@ -218,22 +233,33 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
         else:
             tracks["face"] = _empty(n, labels)
         timings["face"], clock = time.perf_counter() - clock, time.perf_counter()
-    audio = read_soundtrack(path) if info.has_audio and (
-        "voice" in modalities or "text" in modalities) else None
-    timings["audio_decode"], clock = time.perf_counter() - clock, time.perf_counter()
-    if "voice" in modalities:
-        tracks["voice"], segments = _voice_track(audio, times, step_s, scheme, labels,
-                                                 speech_model, explain)
-        notes["voice_segments"] = len(segments)
-        timings["voice"], clock = time.perf_counter() - clock, time.perf_counter()
+    sub = (subtitles or subtitles_beside(path)) if "text" in modalities else None
+    want_voice = "voice" in modalities
+    want_asr = "text" in modalities and sub is None and transcribe
+    voice = _empty(n, labels) | {"cues": np.full(n, None, dtype=object)}
+    heard: list[Any] = []
+    n_segments = 0
+    if info.has_audio and (want_voice or want_asr):
+        # the soundtrack in bounded pieces: an hour of audio is never held at once
+        for offset, chunk in soundtrack_chunks(path, CHUNK_SECONDS):
+            if want_voice:
+                part, segments = _voice_track(chunk, times - offset, step_s, scheme, labels,
+                                              speech_model, explain)
+                n_segments += len(segments)
+                _merge(voice, part)
+            if want_asr and chunk.size:
+                from affectlab.video.transcript import transcribe as asr
+
+                heard += [_shifted(c, offset) for c in asr(chunk)]
+    timings["voice_and_speech"], clock = time.perf_counter() - clock, time.perf_counter()
+    if want_voice:
+        tracks["voice"] = voice
+        notes["voice_segments"] = n_segments
     if "text" in modalities:
-        sub = subtitles or subtitles_beside(path)
         if sub is not None:
             cues, notes["text_source"] = read_subtitles(sub), f"subtitles {Path(sub).name}"
-        elif transcribe and audio is not None and audio.size:
-            from affectlab.video.transcript import transcribe as asr
-
-            cues, notes["text_source"] = asr(audio), "speech recognition (Whisper tiny.en)"
+        elif want_asr and info.has_audio:
+            cues, notes["text_source"] = heard, "speech recognition (Whisper tiny.en)"
         else:
             cues, notes["text_source"] = [], "none"
         if cues and cues[-1].end > info.seconds + 1.0:
