@@ -181,10 +181,6 @@ class EmotionClassifier(SchemeLabelModel):
             from affectlab.core.errors import UnknownNameError
 
             raise UnknownNameError("engine", engine, ENGINES)
-        if engine != "torch":
-            return self._forward_onnx(texts, batch_size, engine, max_tokens or 8192)
-        import torch
-
         net = self._require()
         n = len(texts)
         out = {name: np.zeros((n, len(spec.labels)), dtype=np.float32)
@@ -194,33 +190,24 @@ class EmotionClassifier(SchemeLabelModel):
         window = self._max_length or 512
         ids, full = token_lengths(self._tokenizer, texts, window,
                                   max_chars=window * CHARS_PER_TOKEN)
+        pad = self._tokenizer.pad_token_id
+        if engine != "torch":  # the same network on ONNX Runtime, batches sized by tokens
+            from affectlab.text.onnx_engine import activate, runner
+
+            run = runner(self, quantize=engine == "onnx-int8")
+            for batch in bucketed(ids, batch_size or 256, pad, max_tokens=max_tokens or 8192):
+                res = run.run(batch.input_ids.numpy(), batch.attention_mask.numpy())
+                for name, value in res.items():
+                    out[name][batch.index] = activate(net.specs[name].kind, value,
+                                                      self.vad_scale_)
+            return out, full
+        import torch
+
         with torch.inference_mode():
-            for batch in bucketed(ids, batch_size or self.batch_size, self._tokenizer.pad_token_id,
-                                  max_tokens=max_tokens):
+            for batch in bucketed(ids, batch_size or self.batch_size, pad, max_tokens=max_tokens):
                 res = net.all_heads(batch.input_ids, batch.attention_mask)
                 for name, value in res.items():
                     out[name][batch.index] = self._activate(name, value).numpy()
-        return out, full
-
-    def _forward_onnx(self, texts: Sequence[str], batch_size: int | None, engine: str,
-                      max_tokens: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        from affectlab.text.onnx_engine import activate, runner
-
-        net = self._require()
-        n = len(texts)
-        out = {name: np.zeros((n, len(spec.labels)), dtype=np.float32)
-               for name, spec in net.specs.items()}
-        if n == 0:
-            return out, np.zeros(0, dtype=np.int64)
-        run = runner(self, quantize=engine == "onnx-int8")
-        window = self._max_length or 512
-        ids, full = token_lengths(self._tokenizer, texts, window,
-                                  max_chars=window * CHARS_PER_TOKEN)
-        for batch in bucketed(ids, batch_size or 256, self._tokenizer.pad_token_id,
-                              max_tokens=max_tokens):
-            res = run.run(batch.input_ids.numpy(), batch.attention_mask.numpy())
-            for name, value in res.items():
-                out[name][batch.index] = activate(net.specs[name].kind, value, self.vad_scale_)
         return out, full
 
     def _activate(self, head: str, value: Any) -> Any:
