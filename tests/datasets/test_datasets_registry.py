@@ -12,6 +12,7 @@ from affectlab.datasets import DatasetInfo, UnknownDatasetError, info, list_data
 EXPECTED_NAMES = [
     "goemotions", "carer", "tweeteval", "emobank", "isear", "meld", "emoint", "fb_va",
     "crowdflower", "emodb", "emomusic", "vgmidi", "fer2013", "ckplus", "facial_expressions",
+    "crema_d", "liris_accede",
 ]  # fmt: skip
 
 SCHEMES = {
