@@ -192,10 +192,10 @@ class EmotionClassifier(SchemeLabelModel):
                                   max_chars=window * CHARS_PER_TOKEN)
         pad = self._tokenizer.pad_token_id
         if engine != "torch":  # the same network on ONNX Runtime, batches sized by tokens
-            from affectlab.text.onnx_engine import activate, runner
+            from affectlab.text.onnx_engine import ONNX_MAX_TOKENS, activate, runner
 
             run = runner(self, quantize=engine == "onnx-int8")
-            for batch in bucketed(ids, batch_size or 256, pad, max_tokens=max_tokens or 8192):
+            for batch in bucketed(ids, batch_size or 256, pad, max_tokens=max_tokens or ONNX_MAX_TOKENS):
                 res = run.run(batch.input_ids.numpy(), batch.attention_mask.numpy())
                 for name, value in res.items():
                     out[name][batch.index] = activate(net.specs[name].kind, value,
