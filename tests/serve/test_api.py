@@ -26,8 +26,8 @@ def test_health_and_docs(client):
     h = client.get("/healthz").json()
     assert h["status"] == "ok" and h["token_required"] is False
     spec = client.get("/openapi.json").json()
-    for path in ("/v1/text", "/v1/audio", "/v1/music", "/v1/face", "/v1/ontology/{name}",
-                 "/healthz"):
+    for path in ("/v1/text", "/v1/audio", "/v1/music", "/v1/face", "/v1/video",
+                 "/v1/ontology/{name}", "/healthz"):
         assert path in spec["paths"]
     assert client.get("/docs").status_code == 200
 
@@ -107,6 +107,21 @@ def test_audio_music_face_uploads(client, inputs, media, face_backends):
                     files={"file": ("face.jpg", (media / "single_face.jpg").read_bytes())})
     faces = f.json()["records"]
     assert len(faces) == 1 and faces[0]["status"] == "ok" and faces[0]["scheme"] == "ekman7"
+
+
+def test_video_upload(client, media, face_backends):
+    pytest.importorskip("av", reason="the [video] extra is not installed")
+    r = client.post("/v1/video", files={"file": ("clip.mp4",
+                                                 (media / "single_face.mp4").read_bytes())})
+    body = r.json()
+    rec = body["records"][0]
+    assert rec["modality"] == "video" and rec["status"] == "ok" and rec["source"] == "clip.mp4"
+    assert rec["present"]["face"] == 1.0 and abs(sum(rec["probs"].values()) - 1) < 1e-3
+    assert len(body["timeline"]) == rec["steps"] == 5
+    assert body["timeline"][0]["face_present"] is True
+    bad = client.post("/v1/video", files={"file": ("x.mp4", b"not a video")}).json()
+    assert bad["records"][0]["status"] == "not-video" and bad["timeline"] == []
+    assert "affectlab-upload" not in bad["records"][0]["error"]
 
 
 def test_ontology(client):

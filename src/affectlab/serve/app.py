@@ -1,5 +1,5 @@
-"""The FastAPI application: `/v1/text`, `/v1/audio`, `/v1/music`, `/v1/face`, `/v1/ontology`,
-`/healthz`, the OpenAPI docs, and the web page at `/`.
+"""The FastAPI application: `/v1/text`, `/v1/audio`, `/v1/music`, `/v1/face`, `/v1/video`,
+`/v1/ontology`, `/healthz`, the OpenAPI docs, and the web page at `/`.
 
 Every answer is JSON: the shared result records (`{"records": [...]}`) or an error
 `{"error": {"status", "code", "message"}}`. Uploads are read into memory (bounded by the body
@@ -36,7 +36,8 @@ ASSETS = {"": ("index.html", "text/html; charset=utf-8"),
           "style.css": ("style.css", "text/css; charset=utf-8")}
 SUFFIXES = {"audio": (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif", ".mp3"),
             "music": (".mid", ".midi"),
-            "face": (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")}
+            "face": (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"),
+            "video": (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")}
 
 
 class ApiError(Exception):
@@ -120,16 +121,19 @@ def create_app(config: ServeConfig | None = None, models: Models | None = None) 
             if not data:
                 raise ApiError(422, "empty-file", f"{source!r} is empty")
 
-            def run() -> list[dict[str, Any]]:
+            def run() -> dict[str, Any]:
                 with tempfile.TemporaryDirectory(prefix="affectlab-upload-") as tmp:
                     path = Path(tmp) / f"upload{suffix}"
                     path.write_bytes(data)
-                    records = analyse(path, scheme, source)
+                    answer = analyse(path, scheme, source)
+                body = answer if isinstance(answer, dict) else {"records": answer}
                 # the private folder's name means nothing to the client: say the upload's
-                return [{**r, "error": r["error"].replace(str(path), source)}
-                        if isinstance(r.get("error"), str) else r for r in records]
+                body["records"] = [{**r, "error": r["error"].replace(str(path), source)}
+                                   if isinstance(r.get("error"), str) else r
+                                   for r in body["records"]]
+                return body
 
-            return JSONResponse({"records": await _timed(cfg, run)})
+            return JSONResponse(await _timed(cfg, run))
 
         route.__doc__ = f"Emotion of one uploaded {kind} file (multipart field 'file')."
         app.post(f"/v1/{kind}", tags=["analyse"], dependencies=[auth],
@@ -138,6 +142,7 @@ def create_app(config: ServeConfig | None = None, models: Models | None = None) 
     upload_route("audio", models.audio)
     upload_route("music", _music(models))
     upload_route("face", models.face)
+    upload_route("video", models.video)
 
     @app.get("/v1/ontology", tags=["ontology"], dependencies=[auth])
     def ontology_index() -> dict[str, Any]:

@@ -16,7 +16,7 @@ class Models:
 
     def __init__(self, text_model: str | None = None) -> None:
         self.text_model = text_model
-        self._locks = {m: threading.Lock() for m in ("text", "audio", "music", "face")}
+        self._locks = {m: threading.Lock() for m in ("text", "audio", "music", "face", "video")}
         self._loaded: dict[str, Any] = {}
         self._load_lock = threading.Lock()
 
@@ -59,3 +59,33 @@ class Models:
         model = self._get("face", get_face_model)
         with self._locks["face"]:
             return analyze_face(os.fspath(path), scheme, model=model, source=source)
+
+    def video(self, path: Path, scheme: str | None, source: str) -> dict[str, Any]:
+        """One shared record for the clip (the fused distribution and V/A averaged over the
+        steps where any modality was present) and the timeline, one dict per step."""
+        import math
+
+        from affectlab.core.records import clean, failed_record, make_record
+        from affectlab.video.decode import VideoError
+        from affectlab.video.timeline import analyze_video
+
+        with self._locks["video"]:
+            try:
+                frame = analyze_video(path, scheme=scheme or "ekman7", transcribe=True)
+            except VideoError as exc:
+                return {"records": [failed_record(source, "video", exc.reason, str(exc),
+                                                  scheme=scheme)], "timeline": []}
+        labels = [c[len("fused_p_"):] for c in frame.columns if c.startswith("fused_p_")]
+        seen = frame[frame["modalities"] != ""]
+        probs = {x: float(seen[f"fused_p_{x}"].mean()) for x in labels} if len(seen) else {}
+        means = {d: float(seen[f"fused_{d}"].mean()) for d in ("valence", "arousal")} \
+            if len(seen) else {}
+        record = make_record(
+            source, "video", scheme=frame.attrs.get("scheme"), probs=probs,
+            valence=means.get("valence"), arousal=means.get("arousal"),
+            seconds=frame.attrs.get("seconds"), steps=len(frame),
+            present={m: float(frame[f"{m}_present"].mean()) for m in ("face", "voice", "text")
+                     if f"{m}_present" in frame})
+        rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v)
+                 for k, v in row.items()} for row in frame.to_dict("records")]
+        return {"records": [record], "timeline": clean(rows)}

@@ -143,7 +143,7 @@ async function annotateCSV() {
 }
 
 const KINDS = [[/\.(wav|flac|ogg|oga|mp3|aiff|aif)$/i, "audio"], [/\.(jpe?g|png|bmp|gif|tiff?|webp)$/i, "face"],
-               [/\.(mid|midi)$/i, "music"]];
+               [/\.(mid|midi)$/i, "music"], [/\.(mp4|mov|mkv|webm|m4v|avi)$/i, "video"]];
 
 async function analyseFile(file) {
   const kind = (KINDS.find(([re]) => re.test(file.name)) || [null, null])[1];
