@@ -93,9 +93,7 @@ def require_file(folder: Path, relative: str, name: str) -> Path:
 
 
 def cache_dir() -> Path:
-    """Writable cache for derived files (e.g. extracted MIDI phrases): `AFFECTLAB_CACHE` or XDG."""
-    env = os.environ.get(CACHE_ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "affectlab"
+    """Writable cache for derived files (e.g. extracted MIDI phrases): `core.files.cache_root`."""
+    from affectlab.core.files import cache_root
+
+    return cache_root()

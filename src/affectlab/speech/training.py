@@ -22,9 +22,9 @@ from affectlab.speech.vad import trim
 
 def default_cache_dir() -> Path:
     """Where corpus feature matrices are cached: $AFFECTLAB_CACHE/speech or ~/.cache/affectlab."""
-    root = os.environ.get("AFFECTLAB_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "affectlab")
-    return Path(root) / "speech"
+    from affectlab.core.files import cache_root
+
+    return cache_root("speech")
 
 
 def corpus_features(frame: pd.DataFrame, features: str | Sequence[str], *, vad: bool = False,

@@ -27,11 +27,9 @@ _ALIASES = {"smollm2", "smollm2-135m", "smollm2-135m-instruct", "huggingfacetb/s
 
 def cache_root() -> Path:
     """The user cache of affectlab (``AFFECTLAB_CACHE`` or ``~/.cache/affectlab``)."""
-    env = os.environ.get("AFFECTLAB_CACHE")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base).expanduser() if base else Path.home() / ".cache") / "affectlab"
+    from affectlab.core.files import cache_root as root
+
+    return root()
 
 
 def is_default(name: str | os.PathLike[str] | None) -> bool:
