@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -62,7 +61,7 @@ def analyze_command(
     """Probabilities of every label of a scheme, the predicted labels, and valence, arousal,
     dominance, per text. Exit 0 when every text was analysed, 1 when some were not (see their
     status), 2 on a usage error."""
-    from affectlab.text.analyze import analyze, analyze_frame, get_model
+    from affectlab.text.analyze import analyze, get_model
 
     start(quiet=quiet)
     if engine not in ENGINES:
@@ -85,7 +84,7 @@ def analyze_command(
                                               scheme, batch_size),
                                address=ray_address, actors=actors)
         _batch(input, output, column, scheme, clf, chunk_size, resume, overwrite, batch_size,
-               as_json, analyze_frame, runner, backend)
+               as_json, runner, backend)
     if not texts:
         if sys.stdin.isatty():
             fail("give one or more texts, --input FILE, or lines on stdin", as_json=as_json)
@@ -103,15 +102,14 @@ def analyze_command(
 
 def _batch(input: Path, output: Path, column: str, scheme: str | None, clf: Any,
            chunk_size: int, resume: bool, overwrite: bool, batch_size: int, as_json: bool,
-           analyze_frame: Any, engine: Any = None, backend: str = "torch") -> None:
+           engine: Any = None, backend: str = "torch") -> None:
+    from functools import partial
+
     from affectlab.core.tables import annotate_file
+    from affectlab.text.batch import annotate_texts
 
-    def annotate(values: list[Any]) -> Any:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # truncation is counted in the status column
-            return analyze_frame(values, scheme, model=clf, batch_size=batch_size,
-                                 engine=backend)
-
+    annotate = partial(annotate_texts, model=clf, scheme=scheme, batch_size=batch_size,
+                       engine=backend)
     report = run_library(lambda: annotate_file(
         input, output, annotate=annotate, column=column, chunk_size=chunk_size, resume=resume,
         overwrite=overwrite, progress=not as_json, settings=_settings(clf, scheme, backend),

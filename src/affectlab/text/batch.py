@@ -22,13 +22,15 @@ from affectlab.core.tables import (
 )
 
 
-def _annotate_texts(values: list[Any], *, model: Any, scheme: str | None,
-                    batch_size: int) -> pd.DataFrame:
+def annotate_texts(values: list[Any], *, model: Any, scheme: str | None, batch_size: int,
+                   engine: str = "torch") -> pd.DataFrame:
+    """`analyze_frame` for one chunk of a file, its per-call truncation warning silenced (the
+    status column counts truncated rows)."""
     from affectlab.text.analyze import analyze_frame
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # truncation is counted in the status column
-        return analyze_frame(values, scheme, model=model, batch_size=batch_size)
+        warnings.simplefilter("ignore")
+        return analyze_frame(values, scheme, model=model, batch_size=batch_size, engine=engine)
 
 
 def build_text_annotator(model: str | None, scheme: str | None,
@@ -37,7 +39,7 @@ def build_text_annotator(model: str | None, scheme: str | None,
     `annotate(values) -> DataFrame`, the per-chunk function of `annotate_file`."""
     from affectlab.text.analyze import get_model
 
-    return partial(_annotate_texts, model=get_model(model), scheme=scheme, batch_size=batch_size)
+    return partial(annotate_texts, model=get_model(model), scheme=scheme, batch_size=batch_size)
 
 
 def text_annotator(model: str | None, scheme: str | None,
@@ -47,4 +49,5 @@ def text_annotator(model: str | None, scheme: str | None,
 
 
 __all__ = ["FORMATS", "MANIFEST", "BatchReport", "ResumeMismatchError", "annotate_file",
-           "build_text_annotator", "file_format", "parts_dir", "text_annotator"]
+           "annotate_texts", "build_text_annotator", "file_format", "parts_dir",
+           "text_annotator"]

@@ -127,21 +127,11 @@ def soundtrack_chunks(path: str | os.PathLike[str], seconds: float = 120.0,
 
 
 def read_soundtrack(path: str | os.PathLike[str], rate: int = 16_000) -> np.ndarray | None:
-    """The clip's first audio stream as mono float32 at `rate`, or None without one."""
-    import av
-
-    with _open(path) as c:
-        stream = next(iter(c.streams.audio), None)
-        if stream is None:
-            return None
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-        parts = []
-        try:
-            for frame in c.decode(stream):
-                for out in resampler.resample(frame):
-                    parts.append(out.to_ndarray().reshape(-1))
-            for out in resampler.resample(None):
-                parts.append(out.to_ndarray().reshape(-1))
-        except av.error.FFmpegError as exc:
-            raise VideoError(f"{path}: the audio stream is damaged ({exc})", "truncated") from None
-        return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
+    """The clip's first audio stream as one mono float32 array at `rate`, or None without one
+    (for short clips; long ones go through `soundtrack_chunks`)."""
+    info = probe_clip(path)
+    if not info.has_audio:
+        return None
+    parts = [x for _, x in soundtrack_chunks(path, seconds=max(info.seconds, 1.0) + 1.0,
+                                             rate=rate)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.float32)
