@@ -74,7 +74,6 @@ def voices() -> dict:
 
 
 def faces(n_per: int, rng: np.random.Generator) -> dict:
-    from affectlab.datasets.faces import FER_LABELS
     from affectlab.face.classifier import FaceExpressionClassifier
     from affectlab.face.corpora import gray_faces
 
@@ -88,7 +87,6 @@ def faces(n_per: int, rng: np.random.Generator) -> dict:
     sub = df.iloc[picked].reset_index(drop=True)
     X = gray_faces(list(sub["path"]))
     p = FaceExpressionClassifier.load().predict_proba(X)
-    del FER_LABELS
     return {"probs": _ekman(p, "fer7"), "emotion": np.array([fer[lab[0]] for lab in
                                                              sub["labels"]])}
 

@@ -2,10 +2,10 @@
 468 mesh points that accompanies one intensity step of it, and per basic emotion, the mean
 displacement of its faces from the neutral ones.
 
-Fitted on FER2013 train (`fit_motion`): every face's mesh in a similarity-normalised 2D frame
-(eye midpoint at the origin, eyes level, eye distance 1, y up); a unit's displacement is the
-mean face of the faces that show it minus that of the faces that do not, per intensity step,
-inside the unit's own region (where its muscle acts). Shipped as
+Fitted by `benchmarks/face_motion_fit.py` with `fit_motion_pairs` on pairs of one person's
+expressive and neutral photos (facial_expressions), every mesh in a similarity-normalised 2D
+frame (eye midpoint at the origin, eyes level, eye distance 1, y up): per point, a ridge on the
+action-unit changes of the units whose region holds it (where their muscles act). Shipped as
 `face/data/motion.safetensors` beside `motion.json`.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from affectlab.face.action_units import AUS, intensities
+from affectlab.face.action_units import AUS
 from affectlab.face.geometry import eye_centres
 
 DATA = Path(__file__).parent / "data"
@@ -72,35 +72,6 @@ def region_masks(neutral: np.ndarray) -> np.ndarray:
         x0, x1, y0, y1, ax = REGIONS[u]
         out[i] = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1) & (np.abs(x) >= ax)
     return out
-
-
-def fit_motion(points: np.ndarray, labels: list[str], high: float = 1.0,
-               low: float = 0.25) -> dict[str, Any]:
-    """Per-unit displacement per intensity step (units, 468, 2) inside the unit's region, the
-    neutral face (468, 2) and per-emotion mean displacements, from faces and labels.
-
-    A unit's displacement is the mean face of the faces showing it (intensity >= `high`) minus
-    the mean face of those that do not (< `low`), divided by their mean intensity difference:
-    the motion that accompanies the unit, marginal over everything else."""
-    q = np.stack([to_frame(p) for p in points])
-    y = np.asarray(labels)
-    neutral = q[y == "neutral"].mean(0)
-    A = np.array([[intensities(p)[u] for u in AUS] for p in points])
-    masks = region_masks(neutral)
-    units = np.zeros((len(AUS), q.shape[1], 2))
-    counts = {}
-    for i, u in enumerate(AUS):
-        hi, lo = A[:, i] >= high, A[:, i] < low
-        counts[u] = [int(hi.sum()), int(lo.sum())]
-        if hi.sum() < 20 or lo.sum() < 20:
-            continue
-        step = A[hi, i].mean() - A[lo, i].mean()
-        units[i] = (q[hi].mean(0) - q[lo].mean(0)) / step * masks[i][:, None]
-    means = {emo: (q[y == fer].mean(0) - neutral) for emo, fer in FER_OF.items()
-             if (y == fer).any()}
-    return {"units": units.astype(np.float32), "neutral": neutral.astype(np.float32),
-            "means": {k: v.astype(np.float32) for k, v in means.items()},
-            "counts": counts, "n": len(q)}
 
 
 def fit_motion_pairs(offsets: np.ndarray, dz: np.ndarray, neutral: np.ndarray,
