@@ -30,7 +30,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install $(CONSTRAIN) -e ".[$(EXTRAS),test,dev]"
+	$(PIP) install $(CONSTRAIN) -e ".[$(EXTRAS),teacher,test,dev]"
 	$(PIP) install --no-deps $(TEST_MEDIA)
 	touch $@
 

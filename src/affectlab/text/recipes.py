@@ -9,10 +9,14 @@ the official test splits, in domain and out of domain.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from affectlab import datasets
+from affectlab.text import corpora as corpora_mod
 from affectlab.text import evaluation as ev
 from affectlab.text.classifier import EmotionClassifier
 from affectlab.text.encoder import DEFAULT_ENCODER
@@ -93,3 +97,74 @@ def _corpus_path(data_dir: str | os.PathLike[str] | None, name: str) -> Path | N
     if data_dir is None:
         return None
     return Path(data_dir) / datasets.info(name).folder
+
+
+def train_across(corpora: Sequence[str] = corpora_mod.LABELLED, *,
+                 rated: Sequence[str] = corpora_mod.RATED, space: str = "ekman7",
+                 heads: str = "masked", per_corpus: int | None = 6000,
+                 out: str | os.PathLike[str] | None = None, encoder: str = DEFAULT_ENCODER,
+                 settings: TrainSettings | None = None, adapter: AdapterConfig | None = None,
+                 exclude: Sequence[str] = (), evaluate: bool = True,
+                 data_dir: str | os.PathLike[str] | None = None, progress: bool = True
+                 ) -> tuple[EmotionClassifier, dict[str, Any]]:
+    """One model across corpora, their labels carried into `space` through the ontology.
+
+    Each corpus gives `per_corpus` training rows (subsampled, or drawn again when smaller),
+    supervises only the labels its scheme can name (`heads="masked"`, or one head per corpus
+    with `"per-corpus"`), and is measured on its own test rows (macro-F1 over the labels it
+    names). `rated` corpora (EmoBank, fb_va) train the V/A/D head. `exclude` keeps texts out of
+    training (a held-out corpus's test set).
+    """
+    unknown = sorted(set(corpora) - set(corpora_mod.LABELLED))
+    if unknown or not corpora:
+        raise ValueError(f"affectlab trains across {', '.join(corpora_mod.LABELLED)}; "
+                         f"not {', '.join(unknown) or 'an empty list'}")
+    bad = sorted(set(rated) - set(corpora_mod.RATED))
+    if bad:
+        raise ValueError(f"V/A/D ratings come from {', '.join(corpora_mod.RATED)}, "
+                         f"not {', '.join(bad)}")
+    splits = {c: corpora_mod.train_test(c, space, data_dir=data_dir) for c in corpora}
+    tests = [t for _, te in splits.values() for t in te["text"]]
+    parts = corpora_mod.mix({c: tr for c, (tr, _) in splits.items()}, space,
+                            per_corpus=per_corpus, exclude=[*exclude, *tests])
+    vad = None
+    data: dict[str, Any] = {p.name: {**p.report, "labels": p.allowed, "weight": p.weight}
+                            for p in parts}
+    if rated:
+        texts, values = [], []
+        for name in rated:
+            frame = datasets.load(name, path=_corpus_path(data_dir, name))
+            if datasets.info(name).official_split:
+                frame = ev.split(frame, "train")
+            else:  # fb_va: the same seed-0 80/20 cut as the labelled corpora
+                frame = frame.sample(frac=1.0, random_state=0)
+                frame = frame.iloc[:int(len(frame) * (1 - corpora_mod.HELD_OUT_FRACTION))]
+            t, y = corpora_mod.rated_rows(name, frame)
+            texts += t
+            values.append(y)
+            data[name] = f"{len(t)} rated texts (V/A/D head)"
+        vad = (texts, np.vstack(values))
+    clf = EmotionClassifier(space, encoder, adapter=adapter, settings=settings,
+                            progress=progress)
+    clf.fit_corpora(parts, heads=heads, vad=vad, data=data)
+    scores: dict[str, Any] = {}
+    if evaluate:
+        for c, (_, te) in splits.items():
+            scores[f"{c} macro-F1"] = held_out_f1(clf, te, corpora_mod.reachable(c, space))
+        if "emobank" in rated:
+            scores.update(ev.evaluate_vad(clf, datasets.load(
+                "emobank", path=_corpus_path(data_dir, "emobank"))))
+    if out is not None:
+        clf.save(out, metrics=scores)
+    return clf, scores
+
+
+def held_out_f1(clf: EmotionClassifier, rows: Any, labels: Sequence[str]) -> float:
+    """Macro-F1 of `clf`'s top label among `labels` on `rows` (text, label in its scheme)."""
+    from affectlab import metrics
+
+    names = list(clf.labels_ or [])
+    probs = clf.predict_proba(rows["text"].tolist())
+    cols = [names.index(x) for x in labels]
+    pred = [labels[i] for i in probs[:, cols].argmax(1)]
+    return float(metrics.macro_f1(rows["label"].tolist(), pred, labels=list(labels)))

@@ -57,6 +57,12 @@ class Task:
     texts: list[str]
     targets: np.ndarray
     weight: float = 1.0
+    allowed: np.ndarray | None = None  # single-label: the outputs this task may supervise
+    name: str = ""  # how the history names it (default: the head's name)
+
+    @property
+    def key(self) -> str:
+        return self.name or self.head.name
 
 
 def truncate(ids: np.ndarray | list[int], max_length: int) -> np.ndarray:
@@ -67,12 +73,23 @@ def truncate(ids: np.ndarray | list[int], max_length: int) -> np.ndarray:
     return np.concatenate([ids[: max_length - 1], ids[-1:]])
 
 
-def _loss(kind: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def _loss(kind: str, out: torch.Tensor, target: torch.Tensor,
+          allowed: torch.Tensor | None = None) -> torch.Tensor:
+    """The head's loss. A single-label task with `allowed` is a masked softmax: outputs its
+    corpus's scheme cannot name are left out, so they are neither pushed up nor down. A NaN
+    regression target (a dimension the corpus does not rate) is left out of the mean."""
     if kind == "multilabel":
         return nn.functional.binary_cross_entropy_with_logits(out, target)
     if kind == "single":
+        if allowed is not None:
+            out = out.masked_fill(~allowed, float("-inf"))
         return nn.functional.cross_entropy(out, target)
-    return nn.functional.mse_loss(out, target)
+    rated = ~torch.isnan(target)
+    if bool(rated.all()):
+        return nn.functional.mse_loss(out, target)
+    if not bool(rated.any()):
+        return out.sum() * 0.0
+    return nn.functional.mse_loss(out[rated], target[rated])
 
 
 def _chunked_order(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> np.ndarray:
@@ -149,7 +166,8 @@ def _train_loop(net: Any, tasks: Any, settings: TrainSettings, total: int, plain
                 task = tasks[k]
                 target = torch.from_numpy(task.targets[batch.index])
                 out = net(batch.input_ids, batch.attention_mask, task.head.name)
-                loss = task.weight * _loss(task.head.kind, out, target)
+                allowed = None if task.allowed is None else torch.from_numpy(task.allowed)
+                loss = task.weight * _loss(task.head.kind, out, target, allowed)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 if settings.clip_norm:
@@ -161,8 +179,8 @@ def _train_loop(net: Any, tasks: Any, settings: TrainSettings, total: int, plain
                 sums[k] += float(loss.detach())
                 counts[k] += 1
                 advance(1, description=f"epoch {epoch + 1} loss {float(loss.detach()):.3f}")
-            record = {t.head.name: float(s / max(c, 1)) for t, s, c in zip(tasks, sums, counts,
-                                                                           strict=True)}
+            record = {t.key: float(s / max(c, 1)) for t, s, c in zip(tasks, sums, counts,
+                                                                     strict=True)}
             record["seconds"] = time.perf_counter() - started
             record["epoch"] = epoch + 1
             history.append(record)

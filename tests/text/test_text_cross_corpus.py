@@ -1,0 +1,96 @@
+"""One model across corpora: the masked softmax, a head per corpus, V/A/D with unrated dims."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from affectlab.core.errors import UnknownNameError
+from affectlab.text import AdapterConfig, EmotionClassifier, TrainSettings
+from affectlab.text.corpora import CorpusPart
+from affectlab.text.training import _loss
+from conftest import templated
+
+SETTINGS = TrainSettings(epochs=5, batch_size=16, lr=2e-3, head_lr=1e-2)
+
+
+def _parts() -> list[CorpusPart]:
+    """Two 'corpora' that each name three of the four emotions (in Ekman-7), as real ones
+    overlap: the first has no fear, the second no anger."""
+    texts, labels = templated()
+    a = [(t, y) for t, y in zip(texts, labels, strict=True) if y != "fear"]
+    b = [(t, y) for t, y in zip(texts, labels, strict=True) if y != "anger"]
+    return [CorpusPart("first", [t for t, _ in a], [y for _, y in a],
+                       ["anger", "joy", "sadness"]),
+            CorpusPart("second", [t for t, _ in b], [y for _, y in b],
+                       ["fear", "joy", "sadness"], weight=0.5)]
+
+
+@pytest.fixture(scope="module", params=["masked", "per-corpus"])
+def fitted(request) -> EmotionClassifier:
+    clf = EmotionClassifier("ekman7", adapter=AdapterConfig(rank=4), settings=SETTINGS,
+                            progress=False)
+    texts, labels = templated()
+    vad = np.array([[1.0 if y == "joy" else -0.7, 0.3, np.nan] for y in labels])
+    return clf.fit_corpora(_parts(), heads=request.param, vad=(texts, vad))
+
+
+def test_learns_every_corpus_labels(fitted):
+    texts, labels = templated()
+    probs = fitted.predict_proba(texts)
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
+    names = fitted.labels_
+    four = [names.index(x) for x in ("anger", "fear", "joy", "sadness")]
+    pred = [names[four[i]] for i in probs[:, four].argmax(1)]
+    assert np.mean([p == y for p, y in zip(pred, labels, strict=True)]) >= 0.9
+    assert fitted.info_["training"]["examples"]["first"] == 60
+
+
+def test_heads_follow_the_mode(fitted):
+    specs = fitted._require().specs
+    if fitted.label_heads_:
+        assert fitted.label_heads_ == ["labels:first", "labels:second"]
+        assert specs["labels:second"].labels == ["fear", "joy", "sadness"]
+        assert "labels" not in specs
+    else:
+        assert specs["labels"].labels == fitted.labels_ and len(fitted.labels_) == 7
+
+
+def test_unrated_dimension_is_left_out(fitted):
+    vad = fitted.predict_vad(["what a wonderful day", "I hate this"])
+    assert np.isfinite(vad[:, :2]).all() and vad[0, 0] > vad[1, 0]
+    assert np.isnan(vad[:, 2]).all()  # no text rated dominance: it is not guessed
+
+
+def test_save_load_round_trip(tmp_path, fitted):
+    texts, _ = templated()
+    fitted.save(tmp_path / "m")
+    again = EmotionClassifier.load(tmp_path / "m")
+    assert again.label_heads_ == fitted.label_heads_ and again.labels_ == fitted.labels_
+    np.testing.assert_allclose(again.predict_proba(texts[:8]), fitted.predict_proba(texts[:8]),
+                               atol=1e-5)
+    assert again.predict(["I am terrified"]) == fitted.predict(["I am terrified"])
+
+
+def test_masked_loss_is_cross_entropy_over_the_allowed_labels():
+    logits = torch.tensor([[2.0, 0.5, -1.0, 3.0], [0.1, 0.2, 0.3, 0.4]])
+    target = torch.tensor([1, 0])
+    allowed = torch.tensor([True, True, False, False])
+    want = torch.nn.functional.cross_entropy(logits[:, :2], target)
+    assert torch.isclose(_loss("single", logits, target, allowed), want)
+    # a NaN regression target is left out of the mean
+    out = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    y = torch.tensor([[0.0, float("nan")], [1.0, float("nan")]])
+    assert torch.isclose(_loss("regression", out, y), torch.tensor((1.0 + 4.0) / 2))
+
+
+def test_bad_settings_are_clear():
+    parts = _parts()
+    with pytest.raises(UnknownNameError):
+        EmotionClassifier("ekman7").fit_corpora(parts, heads="stacked")
+    with pytest.raises(ValueError, match="target scheme"):
+        EmotionClassifier().fit_corpora(parts)
+    parts[0].labels[0] = "fear"  # a label the corpus cannot name
+    with pytest.raises(ValueError, match="first"):
+        EmotionClassifier("ekman7", progress=False).fit_corpora(parts)
