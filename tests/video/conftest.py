@@ -14,32 +14,14 @@ av = pytest.importorskip("av", reason="the [video] extra (PyAV) is not installed
 def write_clip(path: Path, frame: np.ndarray | None, seconds: float, audio: np.ndarray | None,
                fps: int = 10, rate: int = 16_000) -> Path:
     """An MPEG-4 clip of one still frame (or none) and a mono AAC track (or none)."""
-    c = av.open(str(path), "w")
-    vs = None
-    if frame is not None:
-        h, w = frame.shape[:2]
-        vs = c.add_stream("mpeg4", rate=fps)
-        vs.width, vs.height, vs.pix_fmt = w // 2 * 2, h // 2 * 2, "yuv420p"
-    aus = c.add_stream("aac", rate=rate, layout="mono") if audio is not None else None
-    if vs is not None:
-        img = np.ascontiguousarray(frame[: vs.height, : vs.width])
-        for _ in range(int(seconds * fps)):
-            for p in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                c.mux(p)
-        for p in vs.encode():
-            c.mux(p)
-    if aus is not None:
-        x = np.zeros(int(seconds * rate), np.float32)
-        x[: min(len(x), len(audio))] = audio[: len(x)]
-        for k in range(0, len(x), 1024):
-            f = av.AudioFrame.from_ndarray(x[None, k:k + 1024], format="fltp", layout="mono")
-            f.sample_rate = rate
-            for p in aus.encode(f):
-                c.mux(p)
-        for p in aus.encode():
-            c.mux(p)
-    c.close()
-    return path
+    from affectlab.video.write import write_clip as write
+
+    frames = None if frame is None else (frame for _ in range(int(seconds * fps)))
+    sound = None
+    if audio is not None:
+        sound = np.zeros(int(seconds * rate), np.float32)
+        sound[: min(len(sound), len(audio))] = audio[: len(sound)]
+    return write(path, frames, sound, fps=fps, rate=rate)
 
 
 @pytest.fixture(scope="session")
