@@ -94,3 +94,11 @@ def test_bad_settings_are_clear():
     parts[0].labels[0] = "fear"  # a label the corpus cannot name
     with pytest.raises(ValueError, match="first"):
         EmotionClassifier("ekman7", progress=False).fit_corpora(parts)
+
+
+def test_analyze_carries_one_label_into_another_scheme(fitted):
+    from affectlab.text.analyze import analyze_frame
+
+    f = analyze_frame(["I am terrified", "what a wonderful day"], "carer6", model=fitted)
+    assert [len(x) for x in f["labels"]] == [1, 1]
+    assert f["labels"].map(lambda x: x[0]).tolist() == f["top"].tolist()

@@ -139,7 +139,7 @@ def _decide(clf: EmotionClassifier, probs: np.ndarray, scheme: str | None,
     if not labels:
         return [[] for _ in range(len(probs))]
     native = scheme is None or scheme == clf.scheme
-    if native and not clf.multi_label:
+    if not clf.multi_label:  # one label per text, in its own scheme or carried into another
         return [[labels[int(np.nanargmax(r))]] if np.isfinite(r).any() else [] for r in probs]
     th = clf.thresholds(None if native else scheme)
     return [[labels[j] for j in np.flatnonzero(r >= th)] if np.isfinite(r).any() else []
