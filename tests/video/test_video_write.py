@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("av", reason="the [video] extra (PyAV) is not installed")
 
-from affectlab.video.decode import probe_clip  # noqa: E402
-from affectlab.video.write import write_clip  # noqa: E402
+from affectlab.video.decode import probe_clip
+from affectlab.video.write import write_clip
 
 
 def test_frames_and_sound_make_a_clip_of_the_right_length(tmp_path):
