@@ -77,6 +77,8 @@ def test_rated_rows_scale_and_unrated_dimension():
     assert texts == ["good", "bad"]
     np.testing.assert_allclose(y[:, :2], [[1.0, 0.0], [-1.0, -1.0]])
     assert np.isnan(y[:, 2]).all()
+    eb = pd.DataFrame({"text": ["a"], "valence": [5.0], "arousal": [3.0], "dominance": [1.0]})
+    np.testing.assert_allclose(corpora.rated_rows("emobank", eb)[1], [[1.0, 0.0, -1.0]])
     with pytest.raises(ValueError, match="emobank"):
         corpora.rated_rows("carer", fb)
 

@@ -156,7 +156,9 @@ def mix(frames: dict[str, pd.DataFrame], space: str = "ekman7", *,
 def rated_rows(corpus: str, frame: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     """(texts, V/A/D on [-1, 1]) of a rated corpus; a dimension it does not rate is NaN."""
     if corpus == "emobank":
-        y = (frame[["valence", "arousal", "dominance"]].to_numpy(float) - 3.0) / 2.0
+        from affectlab.text.evaluation import emobank_targets
+
+        y = emobank_targets(frame)
     elif corpus == "fb_va":  # Preotiuc-Pietro et al. 2016: valence and arousal on 1..9
         va = (frame[["valence", "arousal"]].to_numpy(float) - 5.0) / 4.0
         y = np.column_stack([va, np.full(len(frame), np.nan)])
