@@ -102,3 +102,68 @@ def test_analyze_carries_one_label_into_another_scheme(fitted):
     f = analyze_frame(["I am terrified", "what a wonderful day"], "carer6", model=fitted)
     assert [len(x) for x in f["labels"]] == [1, 1]
     assert f["labels"].map(lambda x: x[0]).tolist() == f["top"].tolist()
+
+
+@pytest.fixture(scope="module")
+def with_native() -> EmotionClassifier:
+    """GoEmotions-28 labels (multi-label, dev-tuned) beside the masked Ekman-7 head."""
+    texts, labels = templated()
+    rows = [[y] for y in labels]
+    clf = EmotionClassifier("goemotions", adapter=AdapterConfig(rank=4), settings=SETTINGS,
+                            progress=False)
+    return clf.fit_corpora(_parts(), space="ekman7", native=(texts, rows),
+                           dev=(texts[::2], rows[::2]))
+
+
+def test_native_head_beside_the_space_head(with_native):
+    texts, labels = templated()
+    specs = with_native._require().specs
+    assert with_native.scheme == "goemotions" and len(with_native.labels_) == 28
+    assert specs["labels"].kind == "multilabel" and specs["labels:ekman7"].kind == "single"
+    assert with_native.scheme_heads_ == {"ekman7": "labels:ekman7"}
+    own = with_native.predict_proba(texts)
+    ekman = with_native.predict_proba(texts, scheme="ekman7")
+    assert own.shape == (len(texts), 28)
+    np.testing.assert_allclose(ekman.sum(1), 1.0, atol=1e-5)  # the softmax head, not a mapping
+    assert not np.allclose(ekman, with_native.map_proba(own, "ekman7"), atol=1e-3)
+    names = list(with_native.thresholds_["ekman7"])
+    pred = [names[i] for i in ekman.argmax(1)]
+    assert np.mean([p == y for p, y in zip(pred, labels, strict=True)]) >= 0.9
+    assert with_native.predict(["I am terrified"]) == [["fear"]]
+
+
+def test_analyze_answers_from_the_head_of_the_scheme(with_native):
+    from affectlab.text.analyze import analyze_frame
+
+    texts = ["I am terrified", "what a wonderful day", "I hate this so much"]
+    f = analyze_frame(texts, "ekman7", model=with_native)
+    cols = [f"p_{x}" for x in with_native.thresholds_["ekman7"]]
+    np.testing.assert_allclose(f[cols].to_numpy(), with_native.predict_proba(texts, "ekman7"),
+                               atol=1e-6)
+    assert f["top"].tolist() == ["fear", "joy", "anger"]
+    carer = analyze_frame(texts, "carer6", model=with_native)  # no head: carried from 28
+    mapped = with_native.map_proba(with_native.predict_proba(texts), "carer6")
+    np.testing.assert_allclose(carer[[c for c in carer if c.startswith("p_")]].to_numpy(),
+                               mapped, atol=1e-6)
+    onnx = analyze_frame(texts, "ekman7", model=with_native, engine="onnx")
+    np.testing.assert_allclose(onnx[cols].to_numpy(), f[cols].to_numpy(), atol=1e-4)
+
+
+def test_native_head_round_trip(tmp_path, with_native):
+    texts, _ = templated()
+    with_native.save(tmp_path / "m")
+    again = EmotionClassifier.load(tmp_path / "m")
+    assert again.scheme_heads_ == with_native.scheme_heads_
+    assert again.thresholds_["ekman7"] == with_native.thresholds_["ekman7"]
+    np.testing.assert_allclose(again.predict_proba(texts[:8], "ekman7"),
+                               with_native.predict_proba(texts[:8], "ekman7"), atol=1e-5)
+
+
+def test_native_head_needs_a_masked_space_head():
+    texts, labels = templated()
+    rows = [[y] for y in labels]
+    with pytest.raises(ValueError, match="own scheme"):
+        EmotionClassifier("goemotions").fit_corpora(_parts(), heads="per-corpus",
+                                                    space="ekman7", native=(texts, rows))
+    with pytest.raises(ValueError, match="give `native`"):
+        EmotionClassifier("goemotions").fit_corpora(_parts(), space="ekman7")

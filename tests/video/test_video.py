@@ -122,6 +122,33 @@ def test_missing_streams_are_absent_not_guessed(clips):
     assert silent["fused_p_anger"].isna().all() and (silent["modalities"] == "").all()
 
 
+def test_embeddings_follow_the_modalities(clips, tmp_path):
+    from affectlab.multimodal.contrastive import timeline_views
+
+    df = analyze_video(clips["talk"], fps=2, transcribe=False, explain=False, embeddings=True)
+    widths = {}
+    for m in ("face", "voice", "text"):
+        have = df[f"{m}_embedding"].map(lambda v: v is not None)
+        assert (have == df[f"{m}_present"]).all(), m  # a vector exactly where it was read
+        sizes = {len(v) for v in df.loc[have, f"{m}_embedding"]}
+        assert len(sizes) == 1 and all(np.isfinite(v).all() for v in df.loc[have, f"{m}_embedding"])
+        widths[m] = sizes.pop()
+    assert widths["text"] == 384  # the text encoder's pooled output
+    # one text vector per utterance: the steps of one subtitle share it
+    t = df.set_index("t")["text_embedding"]
+    assert t[0.5] == t[1.0] and t[0.5] != t[3.0]
+    X, splits, keys = timeline_views(df)
+    assert X.shape == (1, sum(splits)) and splits == [widths[m] for m in ("face", "voice", "text")]
+    assert keys["steps"].item() == int(df["modalities"].eq("face,voice,text").sum()) > 0
+    steps, _, per = timeline_views(df, ("face", "text"), by=["source", "t"])
+    assert len(per) == len(df) and len(steps) == int(df["text_present"].sum())
+    df.to_parquet(tmp_path / "t.parquet")  # lists survive the table formats
+    again = pd.read_parquet(tmp_path / "t.parquet")
+    np.testing.assert_allclose(timeline_views(again)[0], X)
+    with pytest.raises(ValueError, match="embeddings"):
+        timeline_views(df.drop(columns="voice_embedding"))
+
+
 def test_arguments():
     with pytest.raises(UnknownNameError, match="voice"):
         analyze_video("x.mp4", modalities=("face", "vocie"))

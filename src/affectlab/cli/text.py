@@ -60,6 +60,10 @@ def train_command(
                                             "'per-corpus' (a head per corpus).")] = "masked",
     per_corpus: Annotated[int, typer.Option(help="With --datasets: training rows per corpus "
                                                  "(corpus-balanced).")] = 6000,
+    native: Annotated[str | None, typer.Option(
+        help="With --datasets: also keep a head in this corpus's own scheme, trained on its "
+             "whole train split with dev-tuned thresholds (goemotions: GoEmotions-28 beside "
+             "the --space head).")] = None,
     max_length: Annotated[int, typer.Option(help="Tokens per text in training.")] = 128,
     as_json: bool = _JSON,
 ) -> None:
@@ -81,7 +85,7 @@ def train_command(
             names = list(LABELLED) if datasets_ == "all" else _names(datasets_)
             clf, scores = train_across(names, rated=[] if rated == "none" else _names(rated),
                                        space=space, heads=heads, per_corpus=per_corpus,
-                                       out=out, encoder=encoder, settings=settings,
+                                       native=native, out=out, encoder=encoder, settings=settings,
                                        adapter=AdapterConfig(rank=rank),
                                        progress=not as_json)
             dataset = ",".join(names)

@@ -57,6 +57,10 @@ def analyze_video_command(
     explain: Annotated[bool, typer.Option(
         "--explain/--no-explain", help="Add the action units and words that carried each "
         "step's decision.")] = True,
+    embeddings: Annotated[bool, typer.Option(
+        "--embeddings", help="Add each modality's feature vector per step (face_embedding, "
+        "voice_embedding, text_embedding; for contrastive learning; use .parquet or .jsonl)."
+    )] = False,
     overwrite: OverwriteOption = False,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -83,7 +87,7 @@ def analyze_video_command(
         return analyze_videos(files, output=output, overwrite=overwrite, progress=not as_json,
                               agreeing_only=agreeing_only, fps=fps, modalities=chosen,
                               scheme=scheme, subtitles=subtitles, transcribe=transcribe,
-                              fusion=fusion, explain=explain)
+                              fusion=fusion, explain=explain, embeddings=embeddings)
 
     table = run_library(run, as_json)
     plots = _plots(table, plot, as_json) if plot is not None and len(table) else []

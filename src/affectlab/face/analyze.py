@@ -69,12 +69,13 @@ def _target(clf: FaceExpressionClassifier, scheme: str | None) -> tuple[str | No
 def analyze_face(image: str | os.PathLike[str] | np.ndarray | Any, scheme: str | None = None,
                  *, model: ModelLike = None, detector: str = "auto", landmarks: bool = False,
                  max_faces: int | None = None, min_score: float | None = None,
-                 source: str | None = None) -> list[dict[str, Any]]:
+                 source: str | None = None, embedding: bool = False) -> list[dict[str, Any]]:
     """Records for every face in one photo (a path, an RGB/gray array or a PIL image).
 
     Raises for a bad argument; a photo that cannot be read or holds no face comes back as one
     record with that status (see the module docstring). `detector`: "auto" (both BlazeFace
-    models), "short", "full", "haar", or "whole" (the image is one face crop).
+    models), "short", "full", "haar", or "whole" (the image is one face crop). `embedding`
+    adds each face's feature vector (what the expression head read) as a list of floats.
     """
     from affectlab.face.detect import DETECTORS
 
@@ -95,12 +96,13 @@ def analyze_face(image: str | os.PathLike[str] | np.ndarray | Any, scheme: str |
     except ImageError as exc:
         return [make_record(src, MODALITY, status=exc.reason, error=str(exc), scheme=target)]
     return _analyze_photo(photo, src, clf, target, labels, detector, landmarks, max_faces,
-                          min_score)
+                          min_score, embedding)
 
 
 def _analyze_photo(photo: Photo, src: str | None, clf: FaceExpressionClassifier,
                    target: str | None, labels: list[str], detector: str, landmarks: bool,
-                   max_faces: int | None, min_score: float | None) -> list[dict[str, Any]]:
+                   max_faces: int | None, min_score: float | None,
+                   embedding: bool = False) -> list[dict[str, Any]]:
     from affectlab.face.action_units import intensities
     from affectlab.face.align import aligned_crop
     from affectlab.face.detect import detect_faces
@@ -113,7 +115,7 @@ def _analyze_photo(photo: Photo, src: str | None, clf: FaceExpressionClassifier,
                             scheme=target, face=None, faces=0, flags=list(photo.flags))]
     meshes = [face_mesh(photo.rgb, d) for d in found]
     crops = np.stack([aligned_crop(photo.rgb, m.points) for m in meshes])
-    probs = clf.predict_proba(crops, np.stack([m.points for m in meshes]))
+    probs, feats = clf.proba_and_features(crops, np.stack([m.points for m in meshes]))
     vad_of = clf.label_vad()
     mapped = probs if target == clf.scheme_name else clf.map_proba(probs, target)
     back = 1.0 / photo.scale  # analysed pixels -> the file's own pixels
@@ -132,6 +134,8 @@ def _analyze_photo(photo: Photo, src: str | None, clf: FaceExpressionClassifier,
         if landmarks:
             pts = np.vstack([mesh.points, iris(photo.rgb, mesh.points)])
             extra["landmarks"] = (pts * np.array([back, back, back])).round(2).tolist()
+        if embedding:
+            extra["embedding"] = feats[i].astype(np.float32).tolist()
         extra["flags"] = flags
         out.append(make_record(src, MODALITY, scheme=target,
                                probs=dict(zip(labels, mapped[i].tolist(), strict=True)),

@@ -184,15 +184,22 @@ class FaceExpressionClassifier(SchemeLabelModel):
 
     def predict_proba(self, faces: Faces, points: np.ndarray | None = None) -> np.ndarray:
         """(n, labels) probabilities in this model's own labels."""
+        return self.proba_and_features(faces, points)[0]
+
+    def proba_and_features(self, faces: Faces, points: np.ndarray | None = None
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities and the features the head read (the CNN's penultimate layer, or
+        the linear head's feature matrix), from one pass: a face embedding for downstream
+        models (say, cross-modal contrastive learning on video)."""
         self._require()
         x = as_faces(faces)
         if len(x) == 0:
-            return np.zeros((0, len(self.labels_)))
+            return np.zeros((0, len(self.labels_))), np.zeros((0, 0))
         if getattr(self, "net_", None) is not None:
-            return self._cnn(x)[0]
+            return self._cnn(x)
         w = self.head_
         X = self.featurize(x, points)
-        return _softmax(((X - w["mean"]) / w["scale"]) @ w["coef"].T + w["bias"])
+        return _softmax(((X - w["mean"]) / w["scale"]) @ w["coef"].T + w["bias"]), X
 
     def _cnn(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         import torch

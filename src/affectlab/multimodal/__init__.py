@@ -10,10 +10,10 @@ from affectlab.core.lazy import by_module, lazy_attributes
 
 _NAMES = by_module({
     "affectlab.multimodal.fusion": ["RULES", "LateFusion", "fuse", "reliability"],
-    "affectlab.multimodal.contrastive": ["PairwiseContrastive", "info_nce"],
+    "affectlab.multimodal.contrastive": ["PairwiseContrastive", "info_nce", "timeline_views"],
     "affectlab.multimodal.discord": ["adapt_by_subject", "bah_report", "discord_score",
                                      "js_divergence"],
 })
 __getattr__, __dir__ = lazy_attributes(__name__, _NAMES, globals())
 __all__ = ["RULES", "LateFusion", "PairwiseContrastive", "adapt_by_subject", "bah_report",
-           "discord_score", "fuse", "info_nce", "js_divergence", "reliability"]
+           "discord_score", "fuse", "info_nce", "js_divergence", "reliability", "timeline_views"]

@@ -158,3 +158,42 @@ class PairwiseContrastive(TransformerMixin, BaseEstimator):
         a = a / np.linalg.norm(a, axis=1, keepdims=True)
         b = b / np.linalg.norm(b, axis=1, keepdims=True)
         return float(((a @ b.T).argmax(1) == np.arange(len(a))).mean())
+
+
+def timeline_views(table: Any, modalities: Sequence[str] = ("face", "voice", "text"),
+                   by: str | Sequence[str] = "source") -> tuple[np.ndarray, list[int], Any]:
+    """The inputs of `PairwiseContrastive` from `analyze_video(..., embeddings=True)` tables:
+    per group (a clip by default; `by=["source", "t"]` for every step), each modality's mean
+    embedding over the steps where every one of `modalities` is present, side by side.
+
+    Returns (X, splits, keys): keys is a frame of the groups (the `by` columns and `steps`,
+    how many steps were averaged). A group where some modality is never present is left out
+    of X and listed with `steps` 0, so nothing is dropped silently."""
+    import pandas as pd
+
+    by = [by] if isinstance(by, str) else list(by)
+    columns = [f"{m}_embedding" for m in modalities]
+    missing = [c for c in columns if c not in table]
+    if len(modalities) < 2 or missing:
+        raise ValueError("timeline_views needs at least two modalities whose embeddings the "
+                         f"table holds (analyze_video(..., embeddings=True)); missing {missing}")
+    rows, keys, widths = [], [], {}
+    for key, group in table.groupby(by, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        both = np.ones(len(group), bool)
+        for c in columns:
+            both &= np.array([v is not None and len(v) > 0 for v in group[c]], bool)
+        keys.append((*key, int(both.sum())))
+        if not both.any():
+            continue
+        parts = []
+        for c in columns:
+            vec = np.mean(np.stack([np.asarray(v, float) for v in group[c][both]]), 0)
+            if widths.setdefault(c, vec.size) != vec.size:
+                raise ValueError(f"{c} changes width between groups ({widths[c]} and "
+                                 f"{vec.size}): were the clips read by different models?")
+            parts.append(vec)
+        rows.append(np.concatenate(parts))
+    keys_frame = pd.DataFrame(keys, columns=[*by, "steps"])
+    X = np.vstack(rows) if rows else np.zeros((0, sum(widths.values())))
+    return X, [widths.get(c, 0) for c in columns], keys_frame

@@ -54,8 +54,7 @@ def analyze_frame(values: Iterable[Any], scheme: str | None = None, *, model: Mo
     n = len(values)
     probs = np.full((n, len(labels)), np.nan)
     if clf.labels_ is not None and len(ok):
-        p = heads["labels"]
-        probs[ok] = p if target == clf.scheme or clf.scheme is None else clf.map_proba(p, target)
+        probs[ok] = clf.scheme_proba(heads, target)
     vad = np.full((n, 3), np.nan)
     if clf.has_vad and len(ok):
         vad[ok] = heads[VAD]

@@ -36,6 +36,7 @@ from affectlab.text.labels import (
     check_vad_targets,
     is_multi,
     label_rows,
+    scheme_labels,
     scheme_name,
 )
 from affectlab.text.network import (
@@ -87,6 +88,7 @@ class EmotionClassifier(SchemeLabelModel):
         self.thresholds_: dict[str, dict[str, float]] = {}
         self.vad_scale_: dict[str, list[float]] | None = None
         self.label_heads_: list[str] | None = None  # per-corpus heads that make the labels
+        self.scheme_heads_: dict[str, str] | None = None  # scheme -> a head trained in it
         self.info_: dict[str, Any] = {}
         self._net: EmotionNetwork | None = None
         self._tokenizer: Any = None
@@ -105,7 +107,7 @@ class EmotionClassifier(SchemeLabelModel):
         """
         texts = check_training_texts(texts, "texts")
         self.scheme = None if self.scheme is None else scheme_name(self.scheme)
-        self.label_heads_ = None
+        self.label_heads_ = self.scheme_heads_ = None
         tasks: list[Task] = []
         heads: list[HeadSpec] = []
         if labels is not None:
@@ -131,15 +133,23 @@ class EmotionClassifier(SchemeLabelModel):
         return self
 
     def fit_corpora(self, parts: Sequence[Any], *, heads: str = "masked",
+                    space: str | None = None,
+                    native: tuple[Sequence[str], Sequence[Any]] | None = None,
+                    dev: tuple[Sequence[str], Sequence[Any]] | None = None,
                     vad: tuple[Sequence[str], Any] | None = None,
                     data: dict[str, Any] | None = None) -> EmotionClassifier:
-        """Train one model across corpora whose labels are already in this model's scheme.
+        """Train one model across corpora whose labels are already in one scheme, `space`.
 
         `parts` are `text.corpora.CorpusPart`s (texts, a label each, the labels the corpus's
-        scheme can name, a loss weight). `heads="masked"`: one softmax over the scheme, each
+        scheme can name, a loss weight). `heads="masked"`: one softmax over `space`, each
         corpus supervising only the labels it can name. `heads="per-corpus"`: one head per
         corpus on the shared encoder; predictions average, label by label, the heads that
         name it. `vad` adds a V/A/D head (NaN = a dimension a corpus does not rate).
+
+        `native=(texts, labels)` keeps a head in the model's own scheme beside the masked
+        `space` head (say GoEmotions-28 beside Ekman-7): the model then answers in its own
+        scheme, and in `space` from the head trained there (`scheme_heads_`). `dev` (in the
+        model's own scheme) tunes the thresholds of both.
         """
         if heads not in HEAD_MODES:
             from affectlab.core.errors import UnknownNameError
@@ -149,13 +159,36 @@ class EmotionClassifier(SchemeLabelModel):
             raise ValueError("training across corpora needs the target scheme, e.g. "
                              "EmotionClassifier(scheme='ekman7')")
         self.scheme = scheme_name(self.scheme)
+        space = self.scheme if space is None else scheme_name(space)
         from affectlab.ontology import get_scheme
 
-        names = list(get_scheme(self.scheme).label_names)
-        self.labels_, self.multi_label = names, False
+        names = list(get_scheme(space).label_names)
         specs: list[HeadSpec] = []
         tasks: list[Task] = []
-        shared = HeadSpec(LABELS, "single", names)
+        self.scheme_heads_ = None
+        if native is not None:
+            if heads != "masked" or space == self.scheme:
+                raise ValueError("a head in the model's own scheme goes beside a masked head "
+                                 f"in another scheme (got heads={heads!r}, space={space!r})")
+            ntexts = check_training_texts(native[0], f"{self.scheme} texts")
+            if len(native[1]) != len(ntexts):
+                raise ValueError(f"{len(ntexts)} {self.scheme} texts but {len(native[1])} labels")
+            rows = label_rows(native[1])
+            self.multi_label = is_multi(native[1]) if self.multi_label is None else \
+                self.multi_label
+            self.labels_ = self._label_order(rows)
+            own = HeadSpec(LABELS, "multilabel" if self.multi_label else "single", self.labels_)
+            specs.append(own)
+            tasks.append(Task(own, ntexts, self._targets(rows, self.multi_label),
+                              name=self.scheme))
+            self.scheme_heads_ = {space: f"{LABELS}:{space}"}
+        elif space != self.scheme:
+            raise ValueError(f"the parts are in {space!r} but the model answers in "
+                             f"{self.scheme!r}; give `native` labels for its own scheme")
+        else:
+            self.labels_, self.multi_label = names, False
+        shared = HeadSpec(self.scheme_heads_[space] if self.scheme_heads_ else LABELS,
+                          "single", names)
         if heads == "masked":
             specs.append(shared)
         self.label_heads_ = None if heads == "masked" else []
@@ -164,7 +197,7 @@ class EmotionClassifier(SchemeLabelModel):
             unknown = sorted(set(part.labels) - set(part.allowed))
             if unknown or not set(part.allowed) <= set(names):
                 raise ValueError(f"{part.name}: labels {unknown or part.allowed} are not among "
-                                 f"the labels it may supervise in {self.scheme}")
+                                 f"the labels it may supervise in {space}")
             if heads == "masked":
                 y = np.array([names.index(x) for x in part.labels], dtype=np.int64)
                 allowed = np.isin(np.array(names), part.allowed)
@@ -181,7 +214,25 @@ class EmotionClassifier(SchemeLabelModel):
             tasks.append(vtask)
         self._train(specs, tasks, data)
         self.thresholds_ = {}
+        if dev is not None and native is not None:
+            self.tune_thresholds(*dev)
         return self
+
+    def tune_thresholds(self, texts: Sequence[str], labels: Sequence[Any],
+                        schemes: Any = None) -> dict[str, dict[str, float]]:
+        """Per-label thresholds maximising dev F1 (see `SchemeLabelModel.tune_thresholds`);
+        a scheme with a head of its own is tuned on that head's probabilities."""
+        from affectlab import metrics
+
+        super().tune_thresholds(texts, labels, schemes)
+        if self.scheme_heads_:
+            out = self.forward(check_texts(texts))[0]
+            rows = label_rows(labels)
+            for scheme in self.scheme_heads_:
+                _, gold = self.map_dev(out[LABELS], rows, scheme)
+                th = metrics.tune_thresholds(gold, self.scheme_proba(out, scheme))
+                self.thresholds_[scheme] = dict(zip(scheme_labels(scheme), th.tolist(), strict=True))
+        return self.thresholds_
 
     def _vad_task(self, texts: Sequence[str], values: Any) -> Task:
         """The V/A/D head's task, targets standardised per dimension (NaN = not rated)."""
@@ -279,6 +330,21 @@ class EmotionClassifier(SchemeLabelModel):
                     out[name][batch.index] = self._activate(name, value).numpy()
         return self._combined(out), full
 
+    def embed(self, texts: Sequence[str], *, batch_size: int | None = None) -> np.ndarray:
+        """(n, hidden) sentence embeddings: the fine-tuned encoder's mean-pooled output, what
+        every head reads (for downstream models, say cross-modal contrastive learning)."""
+        import torch
+
+        net = self._require()
+        texts = check_texts(texts)
+        window = self._max_length or 512
+        ids, _ = token_lengths(self._tokenizer, texts, window, max_chars=window * CHARS_PER_TOKEN)
+        out = np.zeros((len(texts), net.encoder.config.hidden_size), dtype=np.float32)
+        with torch.inference_mode():
+            for batch in bucketed(ids, batch_size or self.batch_size, self._tokenizer.pad_token_id):
+                out[batch.index] = net.embed(batch.input_ids, batch.attention_mask).numpy()
+        return out
+
     def _combined(self, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Add the labels of a per-corpus-heads model: for each label, the mean probability
         of the heads that name it, renormalised to sum to 1."""
@@ -307,10 +373,19 @@ class EmotionClassifier(SchemeLabelModel):
         return (value * torch.tensor(scale["std"], dtype=value.dtype)
                 + torch.tensor(scale["mean"], dtype=value.dtype))
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """(n, labels) probabilities: independent sigmoids (multi-label) or a softmax."""
+    def predict_proba(self, texts: Sequence[str], scheme: str | None = None) -> np.ndarray:
+        """(n, labels) probabilities: independent sigmoids (multi-label) or a softmax; with
+        `scheme`, in that scheme (see `scheme_proba`)."""
         self._need_head(LABELS)
-        return self.forward(check_texts(texts))[0][LABELS]
+        return self.scheme_proba(self.forward(check_texts(texts))[0], scheme)
+
+    def scheme_proba(self, out: dict[str, np.ndarray], scheme: str | None) -> np.ndarray:
+        """Probabilities in `scheme` from `forward`'s output: the model's own labels, the head
+        trained in that scheme if it has one, else its own carried through the ontology."""
+        if scheme is None or self.scheme is None or scheme_name(scheme) == self.scheme:
+            return out[LABELS]
+        head = (self.scheme_heads_ or {}).get(scheme_name(scheme))
+        return out[head] if head is not None else self.map_proba(out[LABELS], scheme)
 
     def predict_vad(self, texts: Sequence[str]) -> np.ndarray:
         """(n, 3) valence, arousal, dominance on [-1, 1]."""
@@ -366,6 +441,7 @@ class EmotionClassifier(SchemeLabelModel):
             "thresholds": self.thresholds_,
             "vad_scale": self.vad_scale_,
             "label_heads": self.label_heads_,
+            "scheme_heads": self.scheme_heads_,
             "labels": self.labels_,
             **self.info_,
         }
@@ -415,6 +491,7 @@ class EmotionClassifier(SchemeLabelModel):
         self._net, self._tokenizer = net, tokenizer
         self._max_length = config["max_length"]
         self.label_heads_ = config.get("label_heads")
+        self.scheme_heads_ = config.get("scheme_heads")
         self.labels_ = next((h.labels for h in heads if h.name == LABELS),
                             manifest.labels if self.label_heads_ else None)
         self.thresholds_ = config.get("thresholds", {})
@@ -455,7 +532,7 @@ def _weights_of(net: EmotionNetwork, with_adapter: bool) -> dict[str, Any]:
 
 
 _CONFIG_KEYS = ("max_length", "adapter", "multi_label", "heads", "thresholds", "vad_scale",
-                "label_heads")
+                "label_heads", "scheme_heads")
 
 
 def _to_manifest(details: dict[str, Any]) -> Manifest:

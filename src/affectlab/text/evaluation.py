@@ -47,12 +47,16 @@ def multilabel_scores(gold: np.ndarray, probs: np.ndarray, thresholds: np.ndarra
 
 
 def evaluate_goemotions(clf: Any, frame: pd.DataFrame, part: str = "test") -> dict[str, float]:
-    """GoEmotions-28 and Ekman-7 scores of a model trained on GoEmotions labels."""
+    """GoEmotions-28 and Ekman-7 scores of a model trained on GoEmotions labels (Ekman-7 from
+    the model's Ekman-7 head when it has one, else carried from the 28 labels)."""
     test = split(frame, part)
-    probs = clf.predict_proba(test["text"].tolist())
+    texts = test["text"].tolist()
+    probs = clf.predict_proba(texts)
     rows = [list(x) for x in test["labels"]]
     out = multilabel_scores(clf.indicator(rows), probs, clf.thresholds(), "GoEmotions-28")
     mapped, gold = clf.map_dev(probs, rows, "ekman7")
+    if "ekman7" in (getattr(clf, "scheme_heads_", None) or {}):  # a head trained in Ekman-7
+        mapped = clf.predict_proba(texts, scheme="ekman7")
     out.update(multilabel_scores(gold, mapped, clf.thresholds("ekman7"), "GoEmotions→Ekman-7"))
     return out
 

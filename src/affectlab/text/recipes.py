@@ -24,6 +24,8 @@ from affectlab.text.network import AdapterConfig
 from affectlab.text.training import TrainSettings
 
 TRAINABLE = ("goemotions", "carer", "tweeteval", "emobank")
+# Corpora whose own scheme can get a head beside the cross-corpus one (multi-label, with dev).
+NATIVE = ("goemotions",)
 # Epochs per corpus for the recipes (small corpora get more passes).
 DEFAULT_EPOCHS = {"goemotions": 3.0, "carer": 3.0, "tweeteval": 6.0, "emobank": 4.0}
 
@@ -104,9 +106,9 @@ def train_across(corpora: Sequence[str] = corpora_mod.LABELLED, *,
                  heads: str = "masked", per_corpus: int | None = 6000,
                  out: str | os.PathLike[str] | None = None, encoder: str = DEFAULT_ENCODER,
                  settings: TrainSettings | None = None, adapter: AdapterConfig | None = None,
-                 exclude: Sequence[str] = (), evaluate: bool = True,
-                 data_dir: str | os.PathLike[str] | None = None, progress: bool = True
-                 ) -> tuple[EmotionClassifier, dict[str, Any]]:
+                 exclude: Sequence[str] = (), native: str | None = None,
+                 evaluate: bool = True, data_dir: str | os.PathLike[str] | None = None,
+                 progress: bool = True) -> tuple[EmotionClassifier, dict[str, Any]]:
     """One model across corpora, their labels carried into `space` through the ontology.
 
     Each corpus gives `per_corpus` training rows (subsampled, or drawn again when smaller),
@@ -114,7 +116,15 @@ def train_across(corpora: Sequence[str] = corpora_mod.LABELLED, *,
     with `"per-corpus"`), and is measured on its own test rows (macro-F1 over the labels it
     names). `rated` corpora (EmoBank, fb_va) train the V/A/D head. `exclude` keeps texts out of
     training (a held-out corpus's test set).
+
+    `native="goemotions"` also keeps a head in that corpus's own scheme, trained on its whole
+    train split with thresholds tuned on its dev split: the model answers in GoEmotions-28
+    (and every scheme mapped from it) as the single-corpus default does, and in `space` from
+    the masked head.
     """
+    if native is not None and native not in NATIVE:
+        raise ValueError(f"a head in a corpus's own scheme is trained for {', '.join(NATIVE)}, "
+                         f"not {native!r}")
     unknown = sorted(set(corpora) - set(corpora_mod.LABELLED))
     if unknown or not corpora:
         raise ValueError(f"affectlab trains across {', '.join(corpora_mod.LABELLED)}; "
@@ -144,13 +154,24 @@ def train_across(corpora: Sequence[str] = corpora_mod.LABELLED, *,
             values.append(y)
             data[name] = f"{len(t)} rated texts (V/A/D head)"
         vad = (texts, np.vstack(values))
-    clf = EmotionClassifier(space, encoder, adapter=adapter, settings=settings,
-                            progress=progress)
-    clf.fit_corpora(parts, heads=heads, vad=vad, data=data)
+    own: dict[str, Any] = {}
+    if native is not None:
+        frame = datasets.load(native, path=_corpus_path(data_dir, native))
+        train, dev_rows = ev.split(frame, "train"), ev.split(frame, "dev")
+        own = {"native": (train["text"].tolist(), [list(x) for x in train["labels"]]),
+               "dev": (dev_rows["text"].tolist(), [list(x) for x in dev_rows["labels"]])}
+        data[f"{native} ({ev.CORPUS_SCHEME[native]} head)"] = (
+            f"train split, {len(train)} texts; thresholds tuned on dev ({len(dev_rows)})")
+    clf = EmotionClassifier(ev.CORPUS_SCHEME[native] if native else space, encoder,
+                            adapter=adapter, settings=settings, progress=progress)
+    clf.fit_corpora(parts, heads=heads, space=space, vad=vad, data=data, **own)
     scores: dict[str, Any] = {}
     if evaluate:
+        if native == "goemotions":
+            scores.update(ev.evaluate_goemotions(clf, frame))
         for c, (_, te) in splits.items():
-            scores[f"{c} macro-F1"] = held_out_f1(clf, te, corpora_mod.reachable(c, space))
+            scores[f"{c} macro-F1"] = held_out_f1(clf, te, corpora_mod.reachable(c, space),
+                                                  space)
         if "emobank" in rated:
             scores.update(ev.evaluate_vad(clf, datasets.load(
                 "emobank", path=_corpus_path(data_dir, "emobank"))))
@@ -159,12 +180,15 @@ def train_across(corpora: Sequence[str] = corpora_mod.LABELLED, *,
     return clf, scores
 
 
-def held_out_f1(clf: EmotionClassifier, rows: Any, labels: Sequence[str]) -> float:
-    """Macro-F1 of `clf`'s top label among `labels` on `rows` (text, label in its scheme)."""
+def held_out_f1(clf: EmotionClassifier, rows: Any, labels: Sequence[str],
+                space: str | None = None) -> float:
+    """Macro-F1 of `clf`'s top label among `labels` on `rows` (text, label in `space`, by
+    default the model's own scheme)."""
     from affectlab import metrics
+    from affectlab.ontology import get_scheme
 
-    names = list(clf.labels_ or [])
-    probs = clf.predict_proba(rows["text"].tolist())
+    names = list(clf.labels_ or []) if space is None else list(get_scheme(space).label_names)
+    probs = clf.predict_proba(rows["text"].tolist(), scheme=space)
     cols = [names.index(x) for x in labels]
     pred = [labels[i] for i in probs[:, cols].argmax(1)]
     return float(metrics.macro_f1(rows["label"].tolist(), pred, labels=list(labels)))

@@ -51,7 +51,8 @@ def _fill(cols: dict[str, np.ndarray], rows: np.ndarray, rec: dict[str, Any],
 
 
 def _face_track(path: str, times: np.ndarray, fps: float, scheme: str, labels: list[str],
-                model: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+                model: Any, embed: bool = False
+                ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     from affectlab.face.analyze import analyze_face
     from affectlab.video.decode import sample_frames
     from affectlab.video.track import assign_tracks
@@ -61,10 +62,13 @@ def _face_track(path: str, times: np.ndarray, fps: float, scheme: str, labels: l
     cols["n_faces"] = np.zeros(n)
     cols["track"] = np.full(n, np.nan)
     cols["cues"] = np.full(n, None, dtype=object)
+    if embed:
+        cols["embedding"] = np.full(n, None, dtype=object)
     per_frame: list[tuple[int, list[dict[str, Any]]]] = []
     for t, rgb in sample_frames(path, fps):
         step = int(min(n - 1, round(t * fps)))
-        faces = [r for r in analyze_face(rgb, scheme, model=model) if r["status"] == "ok"]
+        faces = [r for r in analyze_face(rgb, scheme, model=model, embedding=embed)
+                 if r["status"] == "ok"]
         per_frame.append((step, faces))
     ids = assign_tracks([[f["box"] for f in faces] for _, faces in per_frame])
     for (step, faces), tracks in zip(per_frame, ids, strict=True):
@@ -76,6 +80,8 @@ def _face_track(path: str, times: np.ndarray, fps: float, scheme: str, labels: l
         _fill(cols, np.array([step]), faces[main], labels)
         cols["track"][step] = tracks[main]
         cols["cues"][step] = _au_cues(faces[main])
+        if embed:
+            cols["embedding"][step] = faces[main]["embedding"]
     return cols, {"frames": len(per_frame),
                   "tracks": len({t for ids_ in ids for t in ids_})}
 
@@ -122,7 +128,7 @@ def _word_cues(text: str, top_label: str, scheme: str, model: Any, top: int = 3)
 
 
 def _voice_track(audio: np.ndarray | None, times: np.ndarray, step_s: float, scheme: str,
-                 labels: list[str], model: Any, explain: bool = True
+                 labels: list[str], model: Any, explain: bool = True, embed: bool = False
                  ) -> tuple[dict[str, np.ndarray], list[dict]]:
     from affectlab.speech.analyze import analyze_audio, get_speech_model
     from affectlab.speech.audio import SAMPLE_RATE, AudioError, load_audio, prepare
@@ -130,6 +136,8 @@ def _voice_track(audio: np.ndarray | None, times: np.ndarray, step_s: float, sch
 
     cols = _empty(len(times), labels)
     cols["cues"] = np.full(len(times), None, dtype=object)
+    if embed:
+        cols["embedding"] = np.full(len(times), None, dtype=object)
     if audio is None or audio.size < SAMPLE_RATE // 4:
         return cols, []
     try:
@@ -150,40 +158,56 @@ def _voice_track(audio: np.ndarray | None, times: np.ndarray, step_s: float, sch
             files.append(f)
         records = analyze_audio(files, scheme, model=model, vad=False)
         cues: list[str | None] = [None] * len(files)
+        vectors: list[list[float] | None] = [None] * len(files)
         ok = [i for i, r in enumerate(records) if r["status"] == "ok"]
-        if explain and ok:
+        if (explain or embed) and ok:
             clf = get_speech_model(model)
             X = clf.featurize([load_audio(files[i]) for i in ok])
-            for i, why in zip(ok, clf.explain(X), strict=True):
+            for k, i in enumerate(ok):
+                vectors[i] = X[k].astype(np.float32).tolist()
+            for i, why in zip(ok, clf.explain(X) if explain else [], strict=False):
                 cues[i] = ", ".join(f"{n.split(':', 1)[-1]} {c:+.1f}" for n, c in why) or None
     segments = []
-    for (a, b), rec, cue in zip(spans, records, cues, strict=True):
+    for (a, b), rec, cue, vec in zip(spans, records, cues, vectors, strict=True):
         segments.append({"start": a, "end": b, "status": rec["status"], "top": rec["top"]})
         if rec["status"] != "ok":
             continue
         rows = np.flatnonzero((times + step_s > a) & (times < b))
         _fill(cols, rows, rec, labels)
         cols["cues"][rows] = cue
+        if embed:
+            for r in rows:
+                cols["embedding"][r] = vec
     return cols, segments
 
 
 def _text_track(cues: list[Any], times: np.ndarray, step_s: float, scheme: str,
-                labels: list[str], model: Any, explain: bool = True) -> dict[str, np.ndarray]:
-    from affectlab.text.analyze import analyze
+                labels: list[str], model: Any, explain: bool = True,
+                embed: bool = False) -> dict[str, np.ndarray]:
+    from affectlab.text.analyze import analyze, get_model
 
     cols = _empty(len(times), labels)
     cols["utterance"] = np.full(len(times), None, dtype=object)
     cols["cues"] = np.full(len(times), None, dtype=object)
+    if embed:
+        cols["embedding"] = np.full(len(times), None, dtype=object)
     if not cues:
         return cols
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         records = analyze([c.text for c in cues], scheme, model=model)
-    for cue, rec in zip(cues, records, strict=True):
+    if embed:
+        read = [i for i, r in enumerate(records) if r["status"] in ("ok", "truncated")]
+        vectors = get_model(model).embed([records[i]["text"] for i in read]) if read else []
+        by_cue = dict(zip(read, (v.tolist() for v in vectors), strict=True))
+    for k, (cue, rec) in enumerate(zip(cues, records, strict=True)):
         rows = np.flatnonzero((times + step_s > cue.start) & (times < cue.end))
         cols["utterance"][rows] = cue.text
         if rec["status"] in ("ok", "truncated"):
             _fill(cols, rows, rec, labels)
+            if embed:
+                for r in rows:
+                    cols["embedding"][r] = by_cue[k]
             if explain and rows.size and rec["top"]:
                 cols["cues"][rows] = _word_cues(cue.text, rec["top"], scheme, model)
     return cols
@@ -193,7 +217,7 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
                   modalities: Sequence[str] = MODALITIES, scheme: str = "ekman7",
                   subtitles: str | os.PathLike[str] | None = None, transcribe: bool = True,
                   fusion: str = "reliability", smooth_s: float = 3.0, explain: bool = True,
-                  face_model: Any = None, speech_model: Any = None,
+                  embeddings: bool = False, face_model: Any = None, speech_model: Any = None,
                   text_model: Any = None) -> pd.DataFrame:
     """The timeline of one clip (see the module docstring). `subtitles` (.srt/.vtt) gives the
     text; without it, subtitles beside the clip are used, else the soundtrack is transcribed
@@ -205,7 +229,10 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
     label), `fused_valence_smooth` (a centred moving average over `smooth_s` seconds, absent
     steps skipped), and with `explain`, `face_cues` (the strongest action units),
     `voice_cues` (the voice features that pushed most towards the voice's top label) and
-    `text_cues` (the words whose removal lowers the top label most)."""
+    `text_cues` (the words whose removal lowers the top label most). `embeddings` adds
+    `face_embedding`, `voice_embedding` and `text_embedding`: per step, the feature vector
+    each modality's model read (a list of floats; None where the modality is absent), for
+    `affectlab.multimodal.contrastive.timeline_views`."""
     from affectlab.multimodal.fusion import fuse
     from affectlab.video.decode import probe_clip, soundtrack_chunks
     from affectlab.video.subtitles import read_subtitles, subtitles_beside
@@ -229,14 +256,18 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
     if "face" in modalities:
         if info.has_video:
             tracks["face"], notes["face"] = _face_track(str(path), times, fps, scheme, labels,
-                                                        face_model)
+                                                        face_model, embeddings)
         else:
             tracks["face"] = _empty(n, labels)
+            if embeddings:
+                tracks["face"]["embedding"] = np.full(n, None, dtype=object)
         timings["face"], clock = time.perf_counter() - clock, time.perf_counter()
     sub = (subtitles or subtitles_beside(path)) if "text" in modalities else None
     want_voice = "voice" in modalities
     want_asr = "text" in modalities and sub is None and transcribe
     voice = _empty(n, labels) | {"cues": np.full(n, None, dtype=object)}
+    if embeddings:
+        voice["embedding"] = np.full(n, None, dtype=object)
     heard: list[Any] = []
     n_segments = 0
     if info.has_audio and (want_voice or want_asr):
@@ -244,7 +275,7 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
         for offset, chunk in soundtrack_chunks(path, CHUNK_SECONDS):
             if want_voice:
                 part, segments = _voice_track(chunk, times - offset, step_s, scheme, labels,
-                                              speech_model, explain)
+                                              speech_model, explain, embeddings)
                 n_segments += len(segments)
                 _merge(voice, part)
             if want_asr and chunk.size:
@@ -267,7 +298,8 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
             warnings.warn(f"{Path(str(path)).name}: the text runs to {cues[-1].end:.1f} s but "
                           f"the clip lasts {info.seconds:.1f} s (subtitles of another cut?)",
                           stacklevel=2)
-        tracks["text"] = _text_track(cues, times, step_s, scheme, labels, text_model, explain)
+        tracks["text"] = _text_track(cues, times, step_s, scheme, labels, text_model, explain,
+                                     embeddings)
         timings["text"] = time.perf_counter() - clock
     out: dict[str, Any] = {"source": [str(path)] * n, "t": times, "status": ["ok"] * n}
     present = {}
