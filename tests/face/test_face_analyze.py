@@ -42,8 +42,18 @@ def test_one_record_per_face(media, model):
         x0, y0, x1, y1 = r["box"]
         assert 0 <= x0 < x1 <= 1000 and 0 <= y0 < y1 <= 667
         assert {"yaw", "pitch", "roll", "detection", "presence", "action_units"} <= set(r)
-        assert "landmarks" not in r
+        assert "landmarks" not in r and "embedding" not in r
     json.dumps(recs)  # plain JSON
+
+
+def test_embedding_on_request_is_what_the_head_read(media, model):
+    from affectlab.face.analyze import get_face_model
+
+    r = analyze_face(media / "single_face.jpg", model=model, embedding=True)[0]
+    clf = get_face_model(model)
+    assert len(r["embedding"]) == clf.cnn_features(np.zeros((1, 48, 48), np.uint8)).shape[1]
+    assert np.isfinite(r["embedding"]).all() and np.std(r["embedding"]) > 0
+    json.dumps(r)
 
 
 def test_landmarks_on_request_in_file_pixels(media, model, tmp_path):

@@ -126,6 +126,10 @@ def test_embeddings_follow_the_modalities(clips, tmp_path):
     from affectlab.multimodal.contrastive import timeline_views
 
     df = analyze_video(clips["talk"], fps=2, transcribe=False, explain=False, embeddings=True)
+    spent = df.attrs["timings"]  # the soundtrack's cost, part by part
+    parts = ["soundtrack_decode", "voice_segments", "voice_model", "voice_features"]
+    assert min(spent[k] for k in parts) > 0
+    assert sum(spent[k] for k in parts) <= spent["voice_and_speech"]
     widths = {}
     for m in ("face", "voice", "text"):
         have = df[f"{m}_embedding"].map(lambda v: v is not None)

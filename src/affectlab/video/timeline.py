@@ -26,6 +26,14 @@ CHUNK_SECONDS = 120.0  # the soundtrack is analysed in pieces of this length
 DIMS = ("valence", "arousal")
 
 
+def _spent(timings: dict[str, float] | None, part: str, since: float) -> float:
+    """Add the seconds since `since` to `timings[part]`; returns the clock now."""
+    now = time.perf_counter()
+    if timings is not None:
+        timings[part] = timings.get(part, 0.0) + now - since
+    return now
+
+
 def _labels(scheme: str) -> list[str]:
     from affectlab.ontology import get_scheme
 
@@ -128,7 +136,8 @@ def _word_cues(text: str, top_label: str, scheme: str, model: Any, top: int = 3)
 
 
 def _voice_track(audio: np.ndarray | None, times: np.ndarray, step_s: float, scheme: str,
-                 labels: list[str], model: Any, explain: bool = True, embed: bool = False
+                 labels: list[str], model: Any, explain: bool = True, embed: bool = False,
+                 timings: dict[str, float] | None = None
                  ) -> tuple[dict[str, np.ndarray], list[dict]]:
     from affectlab.speech.analyze import analyze_audio, get_speech_model
     from affectlab.speech.audio import SAMPLE_RATE, AudioError, load_audio, prepare
@@ -140,12 +149,14 @@ def _voice_track(audio: np.ndarray | None, times: np.ndarray, step_s: float, sch
         cols["embedding"] = np.full(len(times), None, dtype=object)
     if audio is None or audio.size < SAMPLE_RATE // 4:
         return cols, []
+    clock = time.perf_counter()
     try:
         track = prepare(audio, SAMPLE_RATE, max_seconds=None)
     except AudioError:
         return cols, []
     spans = [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in speech_segments(track)
              if (b - a) / SAMPLE_RATE >= 0.5]
+    clock = _spent(timings, "voice_segments", clock)
     if not spans:
         return cols, []
     import soundfile as sf
@@ -157,6 +168,7 @@ def _voice_track(audio: np.ndarray | None, times: np.ndarray, step_s: float, sch
             sf.write(f, track.signal[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)], SAMPLE_RATE)
             files.append(f)
         records = analyze_audio(files, scheme, model=model, vad=False)
+        clock = _spent(timings, "voice_model", clock)
         cues: list[str | None] = [None] * len(files)
         vectors: list[list[float] | None] = [None] * len(files)
         ok = [i for i, r in enumerate(records) if r["status"] == "ok"]
@@ -167,6 +179,7 @@ def _voice_track(audio: np.ndarray | None, times: np.ndarray, step_s: float, sch
                 vectors[i] = X[k].astype(np.float32).tolist()
             for i, why in zip(ok, clf.explain(X) if explain else [], strict=False):
                 cues[i] = ", ".join(f"{n.split(':', 1)[-1]} {c:+.1f}" for n, c in why) or None
+        _spent(timings, "voice_features", clock)
     segments = []
     for (a, b), rec, cue, vec in zip(spans, records, cues, vectors, strict=True):
         segments.append({"start": a, "end": b, "status": rec["status"], "top": rec["top"]})
@@ -272,16 +285,23 @@ def analyze_video(path: str | os.PathLike[str], *, fps: float = 2.0,
     n_segments = 0
     if info.has_audio and (want_voice or want_asr):
         # the soundtrack in bounded pieces: an hour of audio is never held at once
+        since = time.perf_counter()
         for offset, chunk in soundtrack_chunks(path, CHUNK_SECONDS):
+            since = _spent(timings, "soundtrack_decode", since)
             if want_voice:
                 part, segments = _voice_track(chunk, times - offset, step_s, scheme, labels,
-                                              speech_model, explain, embeddings)
+                                              speech_model, explain, embeddings, timings)
                 n_segments += len(segments)
                 _merge(voice, part)
+                since = time.perf_counter()
             if want_asr and chunk.size:
                 from affectlab.video.transcript import transcribe as asr
 
                 heard += [_shifted(c, offset) for c in asr(chunk)]
+                since = _spent(timings, "speech_recognition", since)
+    # the whole soundtrack; its parts are soundtrack_decode, voice_segments (voice activity),
+    # voice_model (the speech model per segment), voice_features (cues, embeddings) and
+    # speech_recognition (Whisper)
     timings["voice_and_speech"], clock = time.perf_counter() - clock, time.perf_counter()
     if want_voice:
         tracks["voice"] = voice
