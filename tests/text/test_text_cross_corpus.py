@@ -167,3 +167,54 @@ def test_native_head_needs_a_masked_space_head():
                                                     space="ekman7", native=(texts, rows))
     with pytest.raises(ValueError, match="give `native`"):
         EmotionClassifier("goemotions").fit_corpora(_parts(), space="ekman7")
+
+
+def test_soft_targets_are_cross_entropy_against_probabilities():
+    logits = torch.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3]])
+    hard = torch.tensor([0, 2])
+    one_hot = torch.nn.functional.one_hot(hard, 3).float()
+    assert torch.isclose(_loss("single", logits, one_hot), _loss("single", logits, hard))
+    soft = torch.tensor([[0.7, 0.3, 0.0], [0.2, 0.2, 0.6]])
+    want = -(soft * torch.log_softmax(logits, -1)).sum(-1).mean()
+    assert torch.isclose(_loss("single", logits, soft), want)
+    allowed = torch.tensor([True, True, False])  # a masked output with no mass is no NaN
+    assert torch.isfinite(_loss("single", logits, soft[:1].repeat(2, 1), allowed))
+
+
+def test_teacher_outputs_are_cached_in_resumable_pieces(tmp_path, with_native):
+    from affectlab.text.distil import teacher_outputs
+
+    texts, _ = templated()
+    folder = tmp_path / "teacher"
+    first = teacher_outputs(with_native, texts, folder, piece=32, progress=False)
+    assert sorted(first) == ["labels", "labels:ekman7"] and len(first["labels"]) == len(texts)
+    pieces = sorted(folder.glob("piece-*.safetensors"))
+    assert len(pieces) == 3
+    pieces[1].unlink()  # a run killed before its second piece
+    again = teacher_outputs(with_native, texts, folder, piece=32, progress=False)
+    for k in first:
+        np.testing.assert_allclose(again[k], first[k], atol=1e-6)
+    np.testing.assert_allclose(first["labels:ekman7"], with_native.predict_proba(texts, "ekman7"),
+                               atol=1e-5)
+    with pytest.raises(ValueError, match="other texts"):
+        teacher_outputs(with_native, texts[:10], folder, progress=False)
+
+
+def test_a_student_learns_to_answer_as_its_teacher(fitted):
+    texts, _ = templated()
+    longer = TrainSettings(**{**SETTINGS.to_dict(), "epochs": 10})
+    student = EmotionClassifier(adapter=AdapterConfig(rank=4), settings=longer,
+                                progress=False).fit_distil(fitted, texts)
+    assert (student.scheme, student.labels_, student.label_heads_) == \
+        (fitted.scheme, fitted.labels_, fitted.label_heads_)
+    teacher, got = fitted.forward(texts)[0], student.forward(texts)[0]
+    for head, spec in fitted._require().specs.items():  # each head learnt its teacher's answers
+        if spec.kind == "single":
+            assert np.mean(teacher[head].argmax(1) == got[head].argmax(1)) >= 0.9, head
+    vad = student.predict_vad(texts)
+    assert np.isnan(vad[:, 2]).all()  # the teacher never rated dominance: neither does it
+    assert np.corrcoef(vad[:, 0], fitted.predict_vad(texts)[:, 0])[0, 1] > 0.9
+    assert "teacher" in student.info_["data"]
+    with pytest.raises(ValueError, match="teacher outputs"):
+        EmotionClassifier(progress=False).fit_distil(
+            fitted, texts, outputs={"labels": np.zeros((3, 7))})

@@ -234,6 +234,43 @@ class EmotionClassifier(SchemeLabelModel):
                 self.thresholds_[scheme] = dict(zip(scheme_labels(scheme), th.tolist(), strict=True))
         return self.thresholds_
 
+    def fit_distil(self, teacher: EmotionClassifier, texts: Sequence[str], *,
+                   outputs: dict[str, np.ndarray] | None = None,
+                   dev: tuple[Sequence[str], Sequence[Any]] | None = None,
+                   data: dict[str, Any] | None = None) -> EmotionClassifier:
+        """Train this model (a smaller encoder, say) to answer as `teacher` does on unlabelled
+        `texts`: the same heads and labels, each trained on the teacher's soft outputs.
+
+        `outputs` are the teacher's outputs on `texts` when already computed (see
+        `text.distil.teacher_outputs`, resumable). The teacher's thresholds are kept; `dev`
+        (labels in the teacher's scheme) tunes them again for the student.
+        """
+        texts = check_training_texts(texts, "texts to distil on")
+        if outputs is None:
+            outputs = teacher.forward(check_texts(texts))[0]
+        specs = list(teacher._require().specs.values())
+        missing = [spec.name for spec in specs if spec.name not in outputs]
+        if missing:
+            raise ValueError(f"the teacher outputs lack its head(s) {missing}")
+        for attr in ("scheme", "multi_label", "labels_", "label_heads_", "scheme_heads_",
+                     "vad_scale_"):
+            setattr(self, attr, getattr(teacher, attr))
+        tasks = []
+        for spec in specs:
+            y = np.asarray(outputs[spec.name], dtype=np.float32)
+            if len(y) != len(texts):
+                raise ValueError(f"{len(texts)} texts but {len(y)} teacher outputs for "
+                                 f"head {spec.name!r}")
+            if spec.kind == "regression":  # the student learns standardised values too
+                scale = self.vad_scale_ or {"mean": [0.0] * 3, "std": [1.0] * 3}
+                y = ((y - np.asarray(scale["mean"])) / np.asarray(scale["std"]))
+            tasks.append(Task(spec, texts, y.astype(np.float32), name=f"{spec.name} (teacher)"))
+        self._train(specs, tasks, {"teacher": repr(teacher), **(data or {})})
+        self.thresholds_ = {k: dict(v) for k, v in teacher.thresholds_.items()}
+        if dev is not None:
+            self.tune_thresholds(*dev)
+        return self
+
     def _vad_task(self, texts: Sequence[str], values: Any) -> Task:
         """The V/A/D head's task, targets standardised per dimension (NaN = not rated)."""
         vtexts = check_training_texts(texts, "V/A/D texts")
@@ -253,6 +290,9 @@ class EmotionClassifier(SchemeLabelModel):
         adapter_cfg, train_cfg = self._adapter_config(), self._train_settings()
         tokenizer, encoder = load_encoder(self.encoder, allow_download=self.allow_download)
         self._max_length = min(train_cfg.max_length, encoder_max_length(tokenizer, encoder))
+        import torch
+
+        torch.manual_seed(train_cfg.seed)  # the adapter's and heads' first weights too
         if adapter_cfg.rank > 0:
             encoder = add_adapter(encoder, adapter_cfg)
         else:

@@ -76,13 +76,18 @@ def truncate(ids: np.ndarray | list[int], max_length: int) -> np.ndarray:
 def _loss(kind: str, out: torch.Tensor, target: torch.Tensor,
           allowed: torch.Tensor | None = None) -> torch.Tensor:
     """The head's loss. A single-label task with `allowed` is a masked softmax: outputs its
-    corpus's scheme cannot name are left out, so they are neither pushed up nor down. A NaN
-    regression target (a dimension the corpus does not rate) is left out of the mean."""
+    corpus's scheme cannot name are left out, so they are neither pushed up nor down. Float
+    targets of a single-label head are probabilities (cross-entropy against a teacher's soft
+    labels; a multi-label head takes them as they are). A NaN regression target (a dimension
+    the corpus does not rate) is left out of the mean."""
     if kind == "multilabel":
         return nn.functional.binary_cross_entropy_with_logits(out, target)
     if kind == "single":
         if allowed is not None:
             out = out.masked_fill(~allowed, float("-inf"))
+        if target.is_floating_point():  # soft targets: a teacher's probabilities
+            logp = nn.functional.log_softmax(out, dim=-1).masked_fill(target <= 0, 0.0)
+            return -(target * logp).sum(-1).mean()
         return nn.functional.cross_entropy(out, target)
     rated = ~torch.isnan(target)
     if bool(rated.all()):
