@@ -9,6 +9,8 @@ as its subtitle. THIS IS NOT A VIDEO CORPUS: the three modalities were joined by
   sentence's emotion (anger, disgust, fear, joy, sadness, neutral). These carry the labels.
 - Unpaired clips (`--unpaired`, a fraction of that count): a face and a text drawn without
   regard to the voice's emotion, as real footage often is. Used only by the unsupervised stage.
+- Each photo and each comment is dealt to one speaker, so none is seen on both sides of a
+  split (there are only 21 fear faces: a speaker's two or three are shown again).
 
 Every clip goes through `analyze_videos(..., embeddings=True)` (faces found and read by the
 face CNN, voiced segments by the speech model's features, subtitles by the text encoder);
@@ -62,26 +64,39 @@ def parts(limit: int | None) -> tuple:
 
 
 def plan(voice, faces, texts, unpaired: float, rng: np.random.Generator) -> list[dict]:
-    """One congruent clip per sentence, then unpaired ones (any face, any text)."""
-    pools = {k: {e: list(rng.permutation(np.flatnonzero(d["emotion"] == e))) for e in EMOTIONS}
-             for k, d in (("face", faces), ("text", texts))}
+    """One congruent clip per sentence, then unpaired ones (any face, any text). Each face and
+    each text belongs to one speaker only (dealt out in turn), so no photo or comment reaches
+    both sides of a leave-one-speaker-out split: with 21 fear faces, a speaker's few are
+    shown again within that speaker's clips only."""
+    speakers = sorted(set(voice["subject"]))
+    pools, shares = {}, {}
+    for kind, d in (("face", faces), ("text", texts)):
+        for e in EMOTIONS:
+            idx = rng.permutation(np.flatnonzero(d["emotion"] == e))
+            for k, s in enumerate(speakers):
+                shares[kind, e, s] = list(idx[k::len(speakers)])
+                if not shares[kind, e, s]:
+                    raise ValueError(f"too few {kind}s of {e} to give each speaker one")
+                pools[kind, e, s] = list(shares[kind, e, s])
 
-    def draw(kind: str, emotion: str) -> int:
-        pool = pools[kind][emotion]
-        if not pool:  # fear has 21 faces: drawn again once every one was used
-            pool.extend(rng.permutation(np.flatnonzero(
-                (faces if kind == "face" else texts)["emotion"] == emotion)))
+    def draw(kind: str, emotion: str, speaker: str) -> int:
+        pool = pools[kind, emotion, speaker]
+        if not pool:  # this speaker's share was used up: shown again
+            pool.extend(rng.permutation(shares[kind, emotion, speaker]))
         return int(pool.pop())
 
-    clips = [{"voice": i, "face": draw("face", e), "text": draw("text", e), "emotion": e,
-              "congruent": True} for i, e in enumerate(voice["emotion"])]
+    clips = []
+    for i, (e, s) in enumerate(zip(voice["emotion"], voice["subject"], strict=True)):
+        clips.append({"voice": i, "face": draw("face", e, s), "text": draw("text", e, s),
+                      "emotion": e, "congruent": True})
     for _ in range(round(unpaired * len(clips))):
         i = int(rng.integers(len(voice)))
-        clips.append({"voice": i, "face": draw("face", str(rng.choice(EMOTIONS))),
-                      "text": draw("text", str(rng.choice(EMOTIONS))), "emotion": None,
+        s = voice["subject"][i]
+        clips.append({"voice": i, "face": draw("face", str(rng.choice(EMOTIONS)), s),
+                      "text": draw("text", str(rng.choice(EMOTIONS)), s), "emotion": None,
                       "congruent": False})
-    for k, c in enumerate(clips):
-        c["name"] = f"clip{k:04d}"
+    for k, c in enumerate(clips):  # the name says what the clip holds: no stale clip is reused
+        c["name"] = f"clip{k:04d}-v{c['voice']}-f{c['face']}-t{c['text']}"
         c["speaker"] = str(voice["subject"][c["voice"]])
     return clips
 

@@ -46,7 +46,9 @@ def main() -> None:
     seconds = df.attrs["seconds"]
     best = min(runs, key=lambda r: r["wall_s"])
     per_minute = {k[:-2]: v * 60 / seconds for k, v in best.items()}
-    res = {"machine": machine(), "clip": clip.name, "clip_seconds": seconds, "fps": a.fps,
+    import torch
+
+    res = {"machine": machine(), "threads": torch.get_num_threads(), "clip": clip.name, "clip_seconds": seconds, "fps": a.fps,
            "steps": len(df), "runs": runs, "seconds_per_minute_of_video": per_minute,
            "real_time_factor": best["wall_s"] / seconds,
            "present_share": {m: float(df[f"{m}_present"].mean())
