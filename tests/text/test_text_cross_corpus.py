@@ -121,6 +121,8 @@ def test_native_head_beside_the_space_head(with_native):
     assert with_native.scheme == "goemotions" and len(with_native.labels_) == 28
     assert specs["labels"].kind == "multilabel" and specs["labels:ekman7"].kind == "single"
     assert with_native.scheme_heads_ == {"ekman7": "labels:ekman7"}
+    assert set(with_native.info_["training"]["examples"]) == {"goemotions (own labels)", "first",
+                                                              "second"}
     own = with_native.predict_proba(texts)
     ekman = with_native.predict_proba(texts, scheme="ekman7")
     assert own.shape == (len(texts), 28)

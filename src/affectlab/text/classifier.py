@@ -180,7 +180,7 @@ class EmotionClassifier(SchemeLabelModel):
             own = HeadSpec(LABELS, "multilabel" if self.multi_label else "single", self.labels_)
             specs.append(own)
             tasks.append(Task(own, ntexts, self._targets(rows, self.multi_label),
-                              name=self.scheme))
+                              name=f"{self.scheme} (own labels)"))  # its part may share the name
             self.scheme_heads_ = {space: f"{LABELS}:{space}"}
         elif space != self.scheme:
             raise ValueError(f"the parts are in {space!r} but the model answers in "
