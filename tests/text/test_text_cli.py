@@ -121,3 +121,6 @@ def test_text_train_across_corpora(data_dir, tmp_path, monkeypatch):
     res = runner.invoke(app, ["text", "train", "--datasets", "tweeteval", "--heads", "stacked",
                               "--json", "--per-corpus", "5", "--rated", "none"])
     assert res.exit_code == 2 and "stacked" in json.loads(res.stdout)["error"]
+    res = runner.invoke(app, ["text", "train", "--datasets", "tweeteval", "--native", "carer",
+                              "--json"])  # a head in a corpus's own scheme: GoEmotions only
+    assert res.exit_code == 2 and "goemotions" in json.loads(res.stdout)["error"]
