@@ -200,6 +200,14 @@ def test_teacher_outputs_are_cached_in_resumable_pieces(tmp_path, with_native):
                                atol=1e-5)
     with pytest.raises(ValueError, match="other texts"):
         teacher_outputs(with_native, texts[:10], folder, progress=False)
+    other = EmotionClassifier.load(_saved(with_native, tmp_path))
+    other._weights = {k: v + 1 for k, v in other._weights.items()}  # same shape, other weights
+    with pytest.raises(ValueError, match="another"):
+        teacher_outputs(other, texts, folder, progress=False)
+
+
+def _saved(clf: EmotionClassifier, tmp_path) -> object:
+    return clf.save(tmp_path / "teacher-copy")
 
 
 def test_a_student_learns_to_answer_as_its_teacher(fitted):

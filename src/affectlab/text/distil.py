@@ -22,9 +22,12 @@ INDEX = "teacher.json"
 
 
 def _fingerprint(teacher: Any, texts: Sequence[str]) -> str:
+    """What the outputs depend on: the teacher's encoder and trained weights, and the texts
+    (two teachers of the same encoder and scheme must not share a cache)."""
     h = hashlib.sha256()
     h.update(repr(teacher).encode())
-    h.update(json.dumps(sorted(teacher.thresholds_)).encode())
+    for name, value in sorted(teacher._weights.items()):
+        h.update(name.encode() + value.detach().cpu().contiguous().numpy().tobytes())
     for t in texts:
         h.update(t.encode("utf-8", "replace") + b"\0")
     return h.hexdigest()
