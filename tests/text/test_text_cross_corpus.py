@@ -228,3 +228,33 @@ def test_a_student_learns_to_answer_as_its_teacher(fitted):
     with pytest.raises(ValueError, match="teacher outputs"):
         EmotionClassifier(progress=False).fit_distil(
             fitted, texts, outputs={"labels": np.zeros((3, 7))})
+
+
+def test_warm_start_takes_the_adapter_and_the_matching_heads(tmp_path, fitted):
+    """`init=` starts from a saved model: with (almost) no learning the new model answers as
+    the saved one; heads whose name or labels differ start fresh; a different adapter fails."""
+    from sklearn.base import clone
+
+    if fitted.label_heads_:
+        pytest.skip("the masked model is the one warm-started from")
+    texts, labels = templated()
+    fitted.save(tmp_path / "m")
+    still = TrainSettings(epochs=0.2, batch_size=16, lr=1e-12, head_lr=1e-12)
+    vad = np.array([[1.0 if y == "joy" else -0.7, 0.3, np.nan] for y in labels])
+    warm = EmotionClassifier("ekman7", adapter=AdapterConfig(rank=4), settings=still,
+                             progress=False, init=tmp_path / "m")
+    assert clone(warm).init == tmp_path / "m"
+    warm.fit_corpora(_parts(), vad=(texts, vad))
+    np.testing.assert_allclose(warm.predict_proba(texts[:12]), fitted.predict_proba(texts[:12]),
+                               atol=1e-4)
+    assert warm.info_["training"]["init"]["heads"] == ["labels", "vad"]
+    cold = EmotionClassifier("ekman7", adapter=AdapterConfig(rank=4), settings=still,
+                             progress=False).fit_corpora(_parts())
+    assert np.abs(cold.predict_proba(texts[:12]) - fitted.predict_proba(texts[:12])).max() > 0.05
+    per_corpus = EmotionClassifier("ekman7", adapter=AdapterConfig(rank=4), settings=still,
+                                   progress=False, init=tmp_path / "m")
+    per_corpus.fit_corpora(_parts(), heads="per-corpus")
+    assert per_corpus.info_["training"]["init"]["heads"] == []  # its heads are new
+    with pytest.raises(ValueError, match="adapter"):
+        EmotionClassifier("ekman7", adapter=AdapterConfig(rank=8), settings=still,
+                          progress=False, init=tmp_path / "m").fit_corpora(_parts())

@@ -65,6 +65,9 @@ def train_command(
              "whole train split with dev-tuned thresholds (goemotions: GoEmotions-28 beside "
              "the --space head).")] = None,
     max_length: Annotated[int, typer.Option(help="Tokens per text in training.")] = 128,
+    init: Annotated[str | None, typer.Option(
+        help="With --datasets: start from this saved model ('default': the shipped one), its "
+             "adapter and the heads with the same name and labels.")] = None,
     as_json: bool = _JSON,
 ) -> None:
     """Train on a corpus (or across corpora) from the shared data, report test scores, save."""
@@ -85,7 +88,8 @@ def train_command(
             names = list(LABELLED) if datasets_ == "all" else _names(datasets_)
             clf, scores = train_across(names, rated=[] if rated == "none" else _names(rated),
                                        space=space, heads=heads, per_corpus=per_corpus,
-                                       native=native, out=out, encoder=encoder, settings=settings,
+                                       native=native, init=init, out=out, encoder=encoder,
+                                       settings=settings,
                                        adapter=AdapterConfig(rank=rank),
                                        progress=not as_json)
             dataset = ",".join(names)

@@ -73,7 +73,8 @@ class EmotionClassifier(SchemeLabelModel):
     def __init__(self, scheme: str | None = None, encoder: str = DEFAULT_ENCODER, *,
                  multi_label: bool | None = None, adapter: AdapterConfig | None = None,
                  settings: TrainSettings | None = None, batch_size: int = 64,
-                 progress: bool = True, allow_download: bool = False) -> None:
+                 progress: bool = True, allow_download: bool = False,
+                 init: str | os.PathLike[str] | None = None) -> None:
         # hyper-parameters are stored as given (scikit-learn's clone relies on it); `fit` checks
         # them and puts the scheme's name in its canonical spelling
         self.scheme = scheme
@@ -84,6 +85,7 @@ class EmotionClassifier(SchemeLabelModel):
         self.batch_size = batch_size
         self.progress = progress
         self.allow_download = allow_download
+        self.init = init  # a saved model (or "default") whose adapter and heads training starts from
         self.labels_: list[str] | None = None
         self.thresholds_: dict[str, dict[str, float]] = {}
         self.vad_scale_: dict[str, list[float]] | None = None
@@ -299,6 +301,8 @@ class EmotionClassifier(SchemeLabelModel):
             for p in encoder.parameters():
                 p.requires_grad_(False)
         net = EmotionNetwork(encoder, heads)
+        started_from = None if self.init is None else _warm_start(net, self.init, self.encoder,
+                                                                   adapter_cfg)
         settings = TrainSettings(**{**train_cfg.to_dict(), "max_length": self._max_length})
         started = time.perf_counter()
         history = train_network(net, tokenizer, tasks, settings, progress=self.progress)
@@ -311,6 +315,8 @@ class EmotionClassifier(SchemeLabelModel):
                                    "seconds": round(seconds, 1), "examples":
                                    {t.key: len(t.texts) for t in tasks}},
                       "data": data or {}}
+        if started_from is not None:
+            self.info_["training"]["init"] = started_from
         return net
 
     def _adapter_config(self) -> AdapterConfig:
@@ -562,6 +568,31 @@ class EmotionClassifier(SchemeLabelModel):
 def default_model_dir() -> Path:
     """Where the shipped default model lives (package data)."""
     return Path(__file__).resolve().parent / "default_model"
+
+
+def _warm_start(net: EmotionNetwork, init: str | os.PathLike[str], encoder: str,
+                adapter: AdapterConfig) -> dict[str, Any]:
+    """Load a saved model's adapter and the heads that match by name and labels into `net`
+    (fresh heads stay as drawn). The encoder and the adapter's rank must be the same."""
+    source = EmotionClassifier.load(None if str(init) == "default" else init)
+    if source.encoder != encoder:
+        raise ValueError(f"init model {init} was trained on the encoder {source.encoder!r}, "
+                         f"not {encoder!r}")
+    theirs = source.adapter or AdapterConfig(rank=0)
+    if theirs != adapter:
+        raise ValueError(f"init model {init} has the adapter {theirs}; this model asks for "
+                         f"{adapter}")
+    rank = theirs.rank
+    same = [name for name, spec in net.specs.items()
+            if name in source._require().specs
+            and list(source._require().specs[name].labels) == list(spec.labels)
+            and source._require().specs[name].kind == spec.kind]
+    state = net.state_dict()
+    take = {k: v for k, v in source._weights.items()
+            if k in state and state[k].shape == v.shape
+            and (not k.startswith("heads.") or k.split(".")[1] in same)}
+    net.load_state_dict(take, strict=False)
+    return {"from": str(source.path_), "adapter": rank > 0, "heads": same}
 
 
 def _weights_of(net: EmotionNetwork, with_adapter: bool) -> dict[str, Any]:

@@ -107,7 +107,7 @@ def train_across(corpora: Sequence[str] = corpora_mod.LABELLED, *,
                  out: str | os.PathLike[str] | None = None, encoder: str = DEFAULT_ENCODER,
                  settings: TrainSettings | None = None, adapter: AdapterConfig | None = None,
                  exclude: Sequence[str] = (), native: str | None = None,
-                 evaluate: bool = True, data_dir: str | os.PathLike[str] | None = None,
+                 init: str | os.PathLike[str] | None = None, evaluate: bool = True, data_dir: str | os.PathLike[str] | None = None,
                  progress: bool = True) -> tuple[EmotionClassifier, dict[str, Any]]:
     """One model across corpora, their labels carried into `space` through the ontology.
 
@@ -120,7 +120,8 @@ def train_across(corpora: Sequence[str] = corpora_mod.LABELLED, *,
     `native="goemotions"` also keeps a head in that corpus's own scheme, trained on its whole
     train split with thresholds tuned on its dev split: the model answers in GoEmotions-28
     (and every scheme mapped from it) as the single-corpus default does, and in `space` from
-    the masked head.
+    the masked head. `init` (a saved model, or "default") starts training from that model's
+    adapter and its heads of the same name and labels.
     """
     if native is not None and native not in NATIVE:
         raise ValueError(f"a head in a corpus's own scheme is trained for {', '.join(NATIVE)}, "
@@ -163,7 +164,7 @@ def train_across(corpora: Sequence[str] = corpora_mod.LABELLED, *,
         data[f"{native} ({ev.CORPUS_SCHEME[native]} head)"] = (
             f"train split, {len(train)} texts; thresholds tuned on dev ({len(dev_rows)})")
     clf = EmotionClassifier(ev.CORPUS_SCHEME[native] if native else space, encoder,
-                            adapter=adapter, settings=settings, progress=progress)
+                            adapter=adapter, settings=settings, progress=progress, init=init)
     clf.fit_corpora(parts, heads=heads, space=space, vad=vad, data=data, **own)
     scores: dict[str, Any] = {}
     if evaluate:
