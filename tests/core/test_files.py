@@ -93,3 +93,26 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "a.safetensors").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_progress_in_a_log_is_plain_lines(monkeypatch, capsys):
+    """Off a terminal the bar writes a line every AFFECTLAB_PROGRESS_EVERY seconds and a last
+    one; work shorter than the interval writes nothing."""
+    monkeypatch.delenv(progress.QUIET_ENV, raising=False)
+    progress.set_quiet(None)
+    monkeypatch.setenv(progress.EVERY_ENV, "3600")
+    with progress.progress_bar(True, 4, "short") as advance:
+        advance(4)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv(progress.EVERY_ENV, "0")
+    with progress.progress_bar(True, 4, "training", unit="rows") as advance:
+        advance(1, count=32)
+        advance(completed=3, description="epoch 2", count=96)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[0].startswith("training: 1/4 (25%), 32 rows, 0:00:00 elapsed, ~")
+    assert lines[1].startswith("epoch 2: 3/4 (75%), 96 rows")
+    assert lines[-1].startswith("epoch 2: 3/4 (75%)") and len(lines) == 3
+    with pytest.raises(RuntimeError), progress.progress_bar(True, None, "broken") as advance:
+        advance(2)
+        raise RuntimeError("stops")
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("broken: 2, ")

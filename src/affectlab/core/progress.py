@@ -1,6 +1,8 @@
 """One progress helper for every long job, with one off switch: `quiet=True` in code, `--quiet`
 on the command line, or the environment variable AFFECTLAB_QUIET=1. Bars go to stderr, so
-stdout stays clean for `--json`."""
+stdout stays clean for `--json`. When stderr is not a terminal (a log file, `nohup`, CI), a
+bar becomes a plain line every AFFECTLAB_PROGRESS_EVERY seconds (default 60) and one at the
+end, so a job running for hours still says how far it is."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 QUIET_ENV = "AFFECTLAB_QUIET"
+EVERY_ENV = "AFFECTLAB_PROGRESS_EVERY"
 
 
 _forced: bool | None = None  # set by `set_quiet`; None defers to the environment
@@ -57,6 +60,10 @@ def progress_bar(show: bool, total: int | None, what: str, *, transient: bool = 
     if not _enabled(show):
         yield lambda n=1, **fields: None
         return
+    if not stderr_console().is_terminal:
+        with _plain_lines(total, what, unit) as advance:
+            yield advance
+        return
     from rich import progress as rp
 
     columns = [rp.TextColumn("{task.description}"), rp.BarColumn(), rp.TaskProgressColumn()]
@@ -80,6 +87,65 @@ def progress_bar(show: bool, total: int | None, what: str, *, transient: bool = 
         yield advance
 
 
+def _every() -> float:
+    try:
+        return max(0.0, float(os.environ.get(EVERY_ENV, "60")))
+    except ValueError:
+        return 60.0
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+@contextmanager
+def _plain_lines(total: int | None, what: str, unit: str | None
+                 ) -> Iterator[Callable[..., None]]:
+    """The bar for a log: `what: done/total (pct), elapsed, ~left` every `_every()` seconds, and
+    at the end (errors included) when anything was written before."""
+    import time
+
+    state: dict[str, Any] = {"done": 0.0, "count": 0, "what": what}
+    start = time.monotonic()
+    every = _every()
+    last = [start]
+    written = [False]
+
+    def line() -> None:
+        elapsed = time.monotonic() - start
+        done = state["done"]
+        text = f"{state['what']}: {done:,.0f}"
+        if total:
+            text += f"/{total:,} ({100 * done / total:.0f}%)"
+        if unit:
+            text += f", {state['count']:,} {unit}"
+        text += f", {_clock(elapsed)} elapsed"
+        if total and 0 < done < total:
+            text += f", ~{_clock(elapsed * (total - done) / done)} left"
+        stderr_console().print(text, markup=False, highlight=False, soft_wrap=True)
+        written[0] = True
+
+    def advance(n: int = 1, **fields: Any) -> None:
+        if fields.get("description") is not None:
+            state["what"] = fields["description"]
+        if "count" in fields:
+            state["count"] = fields["count"]
+        state["done"] = fields["completed"] if fields.get("completed") is not None \
+            else state["done"] + n
+        now = time.monotonic()
+        if now - last[0] >= every:
+            last[0] = now
+            line()
+
+    try:
+        yield advance
+    finally:
+        if written[0]:
+            line()
+
+
 def track(items: Iterable[T], what: str, *, show: bool = True,
           total: int | None = None) -> Iterator[T]:
     """`items` one by one, with a bar while `show` (and not quiet)."""
@@ -91,4 +157,4 @@ def track(items: Iterable[T], what: str, *, show: bool = True,
             advance(1)
 
 
-__all__ = ["QUIET_ENV", "is_quiet", "progress_bar", "set_quiet", "stderr_console", "track"]
+__all__ = ["EVERY_ENV", "QUIET_ENV", "is_quiet", "progress_bar", "set_quiet", "stderr_console", "track"]
