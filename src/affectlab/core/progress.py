@@ -95,8 +95,7 @@ def _every() -> float:
 
 
 def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
+    h, rest = divmod(round(seconds), 3600)
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}"
 
 
