@@ -592,7 +592,10 @@ def _warm_start(net: EmotionNetwork, init: str | os.PathLike[str], encoder: str,
             if k in state and state[k].shape == v.shape
             and (not k.startswith("heads.") or k.split(".")[1] in same)}
     net.load_state_dict(take, strict=False)
-    return {"from": str(source.path_), "adapter": rank > 0, "heads": same}
+    man = source.manifest_
+    where = "default" if init is None or str(init) == "default" else str(source.path_)
+    return {"from": where, "created": man.created, "affectlab_version": man.affectlab_version,
+            "adapter": rank > 0, "heads": same}
 
 
 def _weights_of(net: EmotionNetwork, with_adapter: bool) -> dict[str, Any]:
