@@ -1,8 +1,9 @@
 """One progress helper for every long job, with one off switch: `quiet=True` in code, `--quiet`
 on the command line, or the environment variable AFFECTLAB_QUIET=1. Bars go to stderr, so
 stdout stays clean for `--json`. When stderr is not a terminal (a log file, `nohup`, CI), a
-bar becomes a plain line every AFFECTLAB_PROGRESS_EVERY seconds (default 60) and one at the
-end, so a job running for hours still says how far it is."""
+bar becomes a plain line every AFFECTLAB_PROGRESS_EVERY seconds (default 60), and one at the
+end once a line has been written: a job running for hours says how far it is, and short work
+stays silent."""
 
 from __future__ import annotations
 

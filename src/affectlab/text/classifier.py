@@ -573,7 +573,7 @@ def default_model_dir() -> Path:
 def _warm_start(net: EmotionNetwork, init: str | os.PathLike[str], encoder: str,
                 adapter: AdapterConfig) -> dict[str, Any]:
     """Load a saved model's adapter and the heads that match by name and labels into `net`
-    (fresh heads stay as drawn). The encoder and the adapter's rank must be the same."""
+    (fresh heads stay as drawn). The encoder and the adapter's settings must be the same."""
     source = EmotionClassifier.load(None if str(init) == "default" else init)
     if source.encoder != encoder:
         raise ValueError(f"init model {init} was trained on the encoder {source.encoder!r}, "
@@ -593,7 +593,7 @@ def _warm_start(net: EmotionNetwork, init: str | os.PathLike[str], encoder: str,
             and (not k.startswith("heads.") or k.split(".")[1] in same)}
     net.load_state_dict(take, strict=False)
     man = source.manifest_
-    where = "default" if init is None or str(init) == "default" else str(source.path_)
+    where = "default" if str(init) == "default" else str(source.path_)
     return {"from": where, "created": man.created, "affectlab_version": man.affectlab_version,
             "adapter": rank > 0, "heads": same}
 
