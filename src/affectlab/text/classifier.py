@@ -583,10 +583,10 @@ def _warm_start(net: EmotionNetwork, init: str | os.PathLike[str], encoder: str,
         raise ValueError(f"init model {init} has the adapter {theirs}; this model asks for "
                          f"{adapter}")
     rank = theirs.rank
+    theirs_specs = source._require().specs
     same = [name for name, spec in net.specs.items()
-            if name in source._require().specs
-            and list(source._require().specs[name].labels) == list(spec.labels)
-            and source._require().specs[name].kind == spec.kind]
+            if name in theirs_specs and theirs_specs[name].kind == spec.kind
+            and list(theirs_specs[name].labels) == list(spec.labels)]
     state = net.state_dict()
     take = {k: v for k, v in source._weights.items()
             if k in state and state[k].shape == v.shape

@@ -107,7 +107,8 @@ def train_across(corpora: Sequence[str] = corpora_mod.LABELLED, *,
                  out: str | os.PathLike[str] | None = None, encoder: str = DEFAULT_ENCODER,
                  settings: TrainSettings | None = None, adapter: AdapterConfig | None = None,
                  exclude: Sequence[str] = (), native: str | None = None,
-                 init: str | os.PathLike[str] | None = None, evaluate: bool = True, data_dir: str | os.PathLike[str] | None = None,
+                 init: str | os.PathLike[str] | None = None, evaluate: bool = True,
+                 data_dir: str | os.PathLike[str] | None = None,
                  progress: bool = True) -> tuple[EmotionClassifier, dict[str, Any]]:
     """One model across corpora, their labels carried into `space` through the ontology.
 
