@@ -88,6 +88,24 @@ def test_text_train_and_evaluate_on_a_slice(data_dir, tmp_path, monkeypatch):
     assert res.exit_code == 2 and "not 'isear'" in json.loads(res.stdout)["error"]
 
 
+def test_text_train_continues_from_a_saved_model(data_dir, tmp_path, monkeypatch):
+    """`--init` on one corpus starts from a saved model's adapter and matching heads."""
+    monkeypatch.setenv("AFFECTLAB_DATA", str(data_dir))
+    first, warm = tmp_path / "first", tmp_path / "warm"
+    slice_ = ["--limit", "40", "--epochs", "0.5", "--rank", "2", "--json"]
+    res = runner.invoke(app, ["text", "train", "--dataset", "tweeteval", "--out", str(first),
+                              *slice_])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["text", "train", "--dataset", "tweeteval", "--out", str(warm),
+                              "--init", str(first), *slice_])
+    assert res.exit_code == 0, res.output
+    run = json.loads((warm / "affectlab.json").read_text())["training"]["run"]
+    assert run["init"]["from"] == str(first) and run["init"]["heads"] == ["labels"]
+    res = runner.invoke(app, ["text", "train", "--dataset", "tweeteval", "--init", str(first),
+                              "--limit", "40", "--json"])  # rank 16 against the saved rank 2
+    assert res.exit_code == 2 and "adapter" in json.loads(res.stdout)["error"]
+
+
 def test_file_warnings_are_clean_lines_and_utf16_is_refused(model_dir, tmp_path):
     src = tmp_path / "in.csv"
     src.write_bytes(b"text\nI am so happy\ncaf\xe9 is closed\n")

@@ -66,8 +66,8 @@ def train_command(
              "the --space head).")] = None,
     max_length: Annotated[int, typer.Option(help="Tokens per text in training.")] = 128,
     init: Annotated[str | None, typer.Option(
-        help="With --datasets: start from this saved model ('default': the shipped one), its "
-             "adapter and the heads with the same name and labels.")] = None,
+        help="Start from this saved model ('default': the shipped one): its adapter and the "
+             "heads with the same name and labels.")] = None,
     as_json: bool = _JSON,
 ) -> None:
     """Train on a corpus (or across corpora) from the shared data, report test scores, save."""
@@ -96,7 +96,7 @@ def train_command(
         else:
             clf, scores = train_corpus(dataset, out=out, vad=vad, encoder=encoder,
                                        settings=settings, adapter=AdapterConfig(rank=rank),
-                                       limit=limit, progress=not as_json)
+                                       limit=limit, progress=not as_json, init=init)
     except (DatasetNotFoundError, AffectlabError, ValueError, FileNotFoundError) as err:
         fail(str(err), as_json=as_json)
     result = {"model": str(out), "seconds": clf.info_["training"]["seconds"], "scores": scores}

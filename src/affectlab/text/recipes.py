@@ -34,12 +34,15 @@ def train_corpus(corpus: str, *, out: str | os.PathLike[str] | None = None, vad:
                  encoder: str = DEFAULT_ENCODER, settings: TrainSettings | None = None,
                  adapter: AdapterConfig | None = None, evaluate: bool = True,
                  out_of_domain: bool = True, data_dir: str | os.PathLike[str] | None = None,
-                 limit: int | None = None, progress: bool = True
+                 limit: int | None = None, progress: bool = True,
+                 init: str | os.PathLike[str] | None = None
                  ) -> tuple[EmotionClassifier, dict[str, Any]]:
     """Train on a corpus's train split, tune on dev, measure on test, save to `out` if given.
 
     `vad` adds the EmoBank V/A/D head (default: on for GoEmotions, the shipped default's recipe).
     `limit` keeps only the first rows of each split (for quick checks, not for reported numbers).
+    `init` (a saved model, or "default") continues training from that model's adapter and its
+    heads with the same name and labels.
     """
     if corpus not in TRAINABLE:
         raise ValueError(f"affectlab trains text models on {', '.join(TRAINABLE)}, not {corpus!r}")
@@ -56,7 +59,7 @@ def train_corpus(corpus: str, *, out: str | os.PathLike[str] | None = None, vad:
         return frame
 
     clf = EmotionClassifier(None if corpus == "emobank" else ev.CORPUS_SCHEME[corpus], encoder,
-                            adapter=adapter, settings=settings, progress=progress)
+                            adapter=adapter, settings=settings, progress=progress, init=init)
     data: dict[str, Any] = {}
     labels_args: tuple[Any, ...] = (None, None)
     dev = None
