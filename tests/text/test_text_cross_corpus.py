@@ -248,6 +248,9 @@ def test_warm_start_takes_the_adapter_and_the_matching_heads(tmp_path, fitted):
     np.testing.assert_allclose(warm.predict_proba(texts[:12]), fitted.predict_proba(texts[:12]),
                                atol=1e-4)
     assert warm.info_["training"]["init"]["heads"] == ["labels", "vad"]
+    warm.save(tmp_path / "warm")
+    card = (tmp_path / "warm" / "MODEL_CARD.md").read_text()
+    assert f"started from: the model `{tmp_path / 'm'}`" in card and "labels, vad" in card
     cold = EmotionClassifier("ekman7", adapter=AdapterConfig(rank=4), settings=still,
                              progress=False).fit_corpora(_parts())
     assert np.abs(cold.predict_proba(texts[:12]) - fitted.predict_proba(texts[:12])).max() > 0.05

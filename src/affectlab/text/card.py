@@ -81,8 +81,15 @@ def model_card(manifest: dict[str, Any], notes: str = "") -> str:
                 "p_emotion", "p_other", "seed")
         lines.append("- settings: " + ", ".join(f"{k}={settings[k]}" for k in keep
                                                  if k in settings))
+    init = training.get("init")
+    if init:
+        taken = ", ".join(init.get("heads") or []) or "no head"
+        lines.append(f"- started from: the model `{init['from']}` (created {init.get('created')}, "
+                     f"affectlab {init.get('affectlab_version')}), taking its adapter and "
+                     f"{taken}; the figures below are for the model as trained further")
     if "seconds" in training:
-        lines.append(f"- training time: {training['seconds'] / 60:.1f} min on the CPU")
+        lines.append(f"- training time: {training['seconds'] / 60:.1f} min on the CPU"
+                     + (" (this stage)" if init else ""))
     metrics = manifest.get("metrics") or {}
     if metrics:
         lines += ["", "## Evaluation (official test splits unless stated)", "",
