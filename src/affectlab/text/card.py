@@ -83,10 +83,11 @@ def model_card(manifest: dict[str, Any], notes: str = "") -> str:
                                                  if k in settings))
     init = training.get("init")
     if init:
-        taken = ", ".join(init.get("heads") or []) or "no head"
+        taken = (["its adapter"] if init.get("adapter") else []) + list(init.get("heads") or [])
         lines.append(f"- started from: the model `{init['from']}` (created {init.get('created')}, "
-                     f"affectlab {init.get('affectlab_version')}), taking its adapter and "
-                     f"{taken}; the figures below are for the model as trained further")
+                     f"affectlab {init.get('affectlab_version')}), taking "
+                     f"{', '.join(taken) or 'nothing'}; the figures below are for the model as "
+                     "trained further")
     if "seconds" in training:
         lines.append(f"- training time: {training['seconds'] / 60:.1f} min on the CPU"
                      + (" (this stage)" if init else ""))
