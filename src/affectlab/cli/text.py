@@ -65,6 +65,9 @@ def train_command(
              "whole train split with dev-tuned thresholds (goemotions: GoEmotions-28 beside "
              "the --space head).")] = None,
     max_length: Annotated[int, typer.Option(help="Tokens per text in training.")] = 128,
+    label_loss: Annotated[str, typer.Option(
+        help="Loss of multi-label heads: bce, balanced (rare labels' positives weighted up) "
+             "or asymmetric (easy negatives weighted down).")] = "bce",
     init: Annotated[str | None, typer.Option(
         help="Start from this saved model ('default': the shipped one): its adapter and the "
              "heads with the same name and labels.")] = None,
@@ -81,7 +84,8 @@ def train_command(
         settings = TrainSettings(
             epochs=epochs if epochs is not None else default_epochs,
             batch_size=batch_size, lr=lr, mask_emotion_words=mask_emotion_words,
-            p_emotion=p_emotion, p_other=p_other, seed=seed, max_length=max_length)
+            p_emotion=p_emotion, p_other=p_other, seed=seed, max_length=max_length,
+            label_loss=label_loss)
         if datasets_:
             from affectlab.text.corpora import LABELLED
 

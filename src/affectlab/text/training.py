@@ -21,6 +21,9 @@ from affectlab.text.encoder import Batch, bucketed
 from affectlab.text.masking import EmotionWordMasker
 from affectlab.text.network import EmotionNetwork, HeadSpec
 
+LABEL_LOSSES = ("bce", "balanced", "asymmetric")
+MAX_POS_WEIGHT = 10.0
+
 
 @dataclass
 class TrainSettings:
@@ -38,10 +41,22 @@ class TrainSettings:
     p_emotion: float = 0.5
     p_other: float = 0.05
     clip_norm: float = 1.0
+    # Multi-label heads: "bce" (binary cross-entropy), "balanced" (each label's positives
+    # weighted by sqrt(negatives / positives) in its training rows, at most 10) or
+    # "asymmetric" (Ridnik et al. 2021: easy negatives down-weighted by p**gamma after a
+    # probability margin, positives as in bce).
+    label_loss: str = "bce"
+    loss_gamma: float = 4.0
+    loss_margin: float = 0.05
 
     def __post_init__(self) -> None:
         if self.epochs <= 0 or self.batch_size < 1 or self.max_length < 4:
             raise ValueError("epochs must be > 0, batch_size >= 1 and max_length >= 4")
+        if self.label_loss not in LABEL_LOSSES:
+            raise ValueError(f"label_loss is one of {', '.join(LABEL_LOSSES)}, "
+                             f"not {self.label_loss!r}")
+        if self.loss_gamma < 0 or not 0 <= self.loss_margin < 1:
+            raise ValueError("loss_gamma must be >= 0 and loss_margin in [0, 1)")
         if not 0 <= self.warmup < 1:
             raise ValueError("warmup is a fraction of the steps, in [0, 1)")
 
@@ -59,6 +74,7 @@ class Task:
     weight: float = 1.0
     allowed: np.ndarray | None = None  # single-label: the outputs this task may supervise
     name: str = ""  # how the history names it (default: the head's name)
+    pos_weight: np.ndarray | None = None  # multi-label, "balanced" loss: weight per label
 
     @property
     def key(self) -> str:
@@ -73,15 +89,48 @@ def truncate(ids: np.ndarray | list[int], max_length: int) -> np.ndarray:
     return np.concatenate([ids[: max_length - 1], ids[-1:]])
 
 
+def asymmetric_loss(logits: torch.Tensor, target: torch.Tensor, gamma: float = 4.0,
+                    margin: float = 0.05) -> torch.Tensor:
+    """Asymmetric multi-label loss (Ridnik et al., ICCV 2021) with gamma+ = 0: a positive costs
+    -log p as in BCE; a negative costs -(p_m ** gamma) log(1 - p_m), p_m = max(p - margin, 0),
+    so the many easy negatives of a rare label stop drowning its few positives. Soft targets
+    mix the two terms. Mean over labels and rows, like BCE."""
+    log_p = nn.functional.logsigmoid(logits)
+    p = log_p.exp()
+    p_m = (p - margin).clamp(min=0.0) if margin > 0 else p
+    # log(1 - p_m): from the logits where there is no margin, for numerical safety.
+    log_q = (nn.functional.logsigmoid(-logits) if margin <= 0
+             else torch.log((1.0 - p_m).clamp(min=1e-8)))
+    neg = (p_m.detach() ** gamma if gamma else 1.0) * log_q
+    return -(target * log_p + (1.0 - target) * neg).mean()
+
+
+def positive_weights(targets: np.ndarray, cap: float = MAX_POS_WEIGHT) -> np.ndarray:
+    """Per label, sqrt(negatives / positives) in `targets` (rows x labels), between 1 and
+    `cap`; a label with no positive rows gets `cap`."""
+    t = np.asarray(targets, dtype=np.float64)
+    pos = t.sum(0)
+    neg = t.shape[0] - pos
+    with np.errstate(divide="ignore"):
+        w = np.sqrt(np.where(pos > 0, neg / np.maximum(pos, 1e-12), cap ** 2))
+    return np.clip(w, 1.0, cap).astype(np.float32)
+
+
 def _loss(kind: str, out: torch.Tensor, target: torch.Tensor,
-          allowed: torch.Tensor | None = None) -> torch.Tensor:
+          allowed: torch.Tensor | None = None, *, label_loss: str = "bce",
+          pos_weight: torch.Tensor | None = None, gamma: float = 4.0,
+          margin: float = 0.05) -> torch.Tensor:
     """The head's loss. A single-label task with `allowed` is a masked softmax: outputs its
     corpus's scheme cannot name are left out, so they are neither pushed up nor down. Float
     targets of a single-label head are probabilities (cross-entropy against a teacher's soft
     labels; a multi-label head takes them as they are). A NaN regression target (a dimension
-    the corpus does not rate) is left out of the mean."""
+    the corpus does not rate) is left out of the mean. `label_loss` picks a multi-label head's
+    loss (see `TrainSettings`); `pos_weight` is the "balanced" loss's weight per label."""
     if kind == "multilabel":
-        return nn.functional.binary_cross_entropy_with_logits(out, target)
+        if label_loss == "asymmetric":
+            return asymmetric_loss(out, target, gamma, margin)
+        weight = pos_weight if label_loss == "balanced" else None
+        return nn.functional.binary_cross_entropy_with_logits(out, target, pos_weight=weight)
     if kind == "single":
         if allowed is not None:
             out = out.masked_fill(~allowed, float("-inf"))
@@ -137,6 +186,10 @@ def train_network(net: EmotionNetwork, tokenizer: Any, tasks: list[Task],
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / max(1, warm) if s < warm else max(0.0, (total - s) / max(1, total - warm)))
     pad = tokenizer.pad_token_id
+    if settings.label_loss == "balanced":
+        for task in tasks:
+            if task.head.kind == "multilabel":
+                task.pos_weight = positive_weights(task.targets)
     from affectlab.core.progress import progress_bar
 
     with progress_bar(progress, total, "training", transient=False) as advance:
@@ -172,7 +225,11 @@ def _train_loop(net: Any, tasks: Any, settings: TrainSettings, total: int, plain
                 target = torch.from_numpy(task.targets[batch.index])
                 out = net(batch.input_ids, batch.attention_mask, task.head.name)
                 allowed = None if task.allowed is None else torch.from_numpy(task.allowed)
-                loss = task.weight * _loss(task.head.kind, out, target, allowed)
+                weight = None if task.pos_weight is None else torch.from_numpy(task.pos_weight)
+                loss = task.weight * _loss(task.head.kind, out, target, allowed,
+                                           label_loss=settings.label_loss, pos_weight=weight,
+                                           gamma=settings.loss_gamma,
+                                           margin=settings.loss_margin)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 if settings.clip_norm:
