@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
 import pytest
 
 import affectlab
@@ -75,3 +76,22 @@ def test_model_without_a_scheme_cannot_be_mapped():
     assert analyze("good", model=clf)["scheme"] is None
     with pytest.raises(ValueError, match="belong to no scheme"):
         analyze("good", scheme="ekman7", model=clf)
+
+
+def test_top_and_decided_labels_per_row_with_ties_and_rows_not_analysed():
+    """The vectorised row rules against the obvious per-row loop: ties go to the first label,
+    a row of NaN (not analysed) gets no label, thresholds apply label by label."""
+    from types import SimpleNamespace
+
+    from affectlab.text.analyze import _decide, _top
+
+    labels = ["a", "b", "c"]
+    probs = np.array([[0.2, 0.7, 0.7], [np.nan] * 3, [0.9, np.nan, 0.1], [0.1, 0.2, 0.3]])
+    th = np.array([0.5, 0.6, 0.3])
+    multi = SimpleNamespace(multi_label=True, scheme="s", thresholds=lambda scheme=None: th)
+    single = SimpleNamespace(multi_label=False, scheme="s")
+    want_top = [labels[int(np.nanargmax(r))] if np.isfinite(r).any() else None for r in probs]
+    assert _top(probs, labels) == want_top == ["b", None, "a", "c"]
+    assert _decide(multi, probs, None, labels) == [["b", "c"], [], ["a"], ["c"]]
+    assert _decide(single, probs, None, labels) == [["b"], [], ["a"], ["c"]]
+    assert _top(probs, []) == [None] * 4 and _decide(multi, probs, None, []) == [[]] * 4

@@ -25,6 +25,29 @@ def test_language_status(text, status):
     assert language_status(text) == status
 
 
+def _letters_status(text: str) -> str | None:
+    """The letter rules written out character by character, as the module states them: no
+    letter is `no-words`, under half Latin letters `non-english`, else None (words decide)."""
+    import unicodedata
+
+    letters = [c for c in text[:2000] if c.isalpha()]
+    if not letters:
+        return NO_WORDS
+    latin = sum("LATIN" in unicodedata.name(c, "") for c in letters)
+    return NON_ENGLISH if latin < 0.5 * len(letters) else None
+
+
+@pytest.mark.parametrize("text", [
+    "12345 !!!", "_", "a", "___ 42 ...", ":-) <3", "x" * 5000, "9" * 2500 + " word",
+    "plain ascii words here", "caf\u00e9 tonight", "\u00e9\u00e9\u00e9", "\u00b2\u00b3",
+    "\u4f60\u597d ok", "ok \u4f60\u597d\u4f60", "\u0391\u03b2 ab",
+])
+def test_the_ascii_shortcut_keeps_the_letter_rules(text):
+    want = _letters_status(text)
+    got = language_status(text)
+    assert got == want if want is not None else got in (OK, NON_ENGLISH)
+
+
 def test_english_corpora_are_almost_never_flagged(data_dir):
     """Measured on the whole corpora: GoEmotions 3 of 54,263 (emoticons only), CARER 1 of
     20,000, ISEAR 0 of 7,666; the bound leaves room for a corpus update."""

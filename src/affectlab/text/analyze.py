@@ -63,16 +63,11 @@ def analyze_frame(values: Iterable[Any], scheme: str | None = None, *, model: Mo
     if len(long):
         warnings.warn(f"{len(long)} text(s) longer than the model's {clf.max_length}-token window "
                       "were analysed from their beginning (status 'truncated')", stacklevel=2)
-    frame = pd.DataFrame({"status": status})
-    decided = _decide(clf, probs, target, labels)
-    frame["top"] = [labels[int(np.nanargmax(r))] if np.isfinite(r).any() else None
-                    for r in probs] if labels else None
-    frame["labels"] = decided
-    for i, d in enumerate(VAD_DIMS):
-        frame[d] = vad[:, i]
-    for j, label in enumerate(labels):
-        frame[f"p_{label}"] = probs[:, j]
-    return frame
+    columns: dict[str, Any] = {"status": status, "top": _top(probs, labels),
+                               "labels": _decide(clf, probs, target, labels)}
+    columns.update({d: vad[:, i] for i, d in enumerate(VAD_DIMS)})
+    columns.update({f"p_{label}": probs[:, j] for j, label in enumerate(labels)})
+    return pd.DataFrame(columns)
 
 
 def analyze(texts: str | Iterable[Any], scheme: str | None = None, *, model: ModelLike = None,
@@ -133,16 +128,33 @@ def _labels_of(clf: EmotionClassifier, scheme: str | None) -> list[str]:
     return list(get_scheme(scheme).label_names)
 
 
+def _top(probs: np.ndarray, labels: list[str]) -> list[str | None]:
+    """Each row's most probable label (the first on a tie); None for a row without any."""
+    if not labels:
+        return [None] * len(probs)
+    finite = np.isfinite(probs)
+    best = np.where(finite, probs, -np.inf).argmax(1)
+    has = finite.any(1)
+    return [labels[j] if ok else None for j, ok in zip(best.tolist(), has.tolist(), strict=True)]
+
+
 def _decide(clf: EmotionClassifier, probs: np.ndarray, scheme: str | None,
             labels: list[str]) -> list[list[str]]:
+    """Each row's labels: the top one for a single-label model, else every label at or above
+    its tuned threshold; [] for a row that was not analysed."""
     if not labels:
         return [[] for _ in range(len(probs))]
-    native = scheme is None or scheme == clf.scheme
     if not clf.multi_label:  # one label per text, in its own scheme or carried into another
-        return [[labels[int(np.nanargmax(r))]] if np.isfinite(r).any() else [] for r in probs]
+        return [[x] if x is not None else [] for x in _top(probs, labels)]
+    native = scheme is None or scheme == clf.scheme
     th = clf.thresholds(None if native else scheme)
-    return [[labels[j] for j in np.flatnonzero(r >= th)] if np.isfinite(r).any() else []
-            for r in probs]
+    with np.errstate(invalid="ignore"):
+        hits = probs >= th  # NaN (a row not analysed) is never a hit
+    rows, cols = np.nonzero(hits)
+    out: list[list[str]] = [[] for _ in range(len(probs))]
+    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        out[r].append(labels[c])
+    return out
 
 
 __all__ = ["EMPTY", "NON_ENGLISH", "NOT_TEXT", "NO_WORDS", "OK", "TRUNCATED", "analyze",

@@ -20,6 +20,7 @@ NO_WORDS = "no-words"
 NON_ENGLISH = "non-english"
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -54,12 +55,16 @@ def language_status(text: str) -> str:
     """`ok`, `no-words` or `non-english` for a non-empty text (see the module docstring), from
     its first 2,000 characters."""
     text = text[:_SAMPLE]
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return NO_WORDS
-    latin = sum("LATIN" in unicodedata.name(c, "") for c in letters)
-    if latin < 0.5 * len(letters):
-        return NON_ENGLISH
+    if text.isascii():  # the common case, without a look at each character: all letters Latin
+        if _ASCII_LETTER.search(text) is None:
+            return NO_WORDS
+    else:
+        letters = [c for c in text if c.isalpha()]
+        if not letters:
+            return NO_WORDS
+        latin = sum("LATIN" in unicodedata.name(c, "") for c in letters)
+        if latin < 0.5 * len(letters):
+            return NON_ENGLISH
     words = _WORD.findall(text.lower())
     if len(words) >= 4:
         english = sum(w in _ENGLISH for w in words)
