@@ -41,7 +41,7 @@ MODELS = {"teacher": "teacher (mpnet)", "direct": "MiniLM, direct",
           "student": "student (MiniLM from the teacher)"}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--train-cap", type=int, default=1000, help="labelled rows per corpus")
     ap.add_argument("--pool-cap", type=int, default=4000, help="unlabelled texts per corpus")
@@ -49,10 +49,11 @@ def main() -> None:
     ap.add_argument("--epochs", type=float, default=2.0, help="teacher and direct MiniLM")
     ap.add_argument("--distil-epochs", type=float, default=2.0)
     ap.add_argument("--max-length", type=int, default=96)
+    ap.add_argument("--teacher", default=TEACHER, help="the teacher's encoder")
     ap.add_argument("--work", type=Path, default=Path("build/text_distil"))
     ap.add_argument("--fresh", action="store_true", help="forget what --work holds")
     ap.add_argument("--out", type=Path, default=Path("docs/results/text_distil.json"))
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     if a.fresh and a.work.exists():
         shutil.rmtree(a.work)
     a.work.mkdir(parents=True, exist_ok=True)
@@ -99,7 +100,7 @@ def main() -> None:
         return clf
 
     models["teacher"] = trained("teacher", lambda: EmotionClassifier(
-        "ekman7", TEACHER, settings=settings).fit_corpora(parts, heads="masked"))
+        "ekman7", a.teacher, settings=settings).fit_corpora(parts, heads="masked"))
     models["direct"] = trained("direct", lambda: EmotionClassifier(
         "ekman7", settings=settings).fit_corpora(parts, heads="masked"))
     started = time.time()
@@ -124,13 +125,14 @@ def main() -> None:
     res = {"machine": machine_today(), "results": rows, "mean": mean,
            "texts_per_second_scoring": rate, "seconds": seconds,
            "labelled_rows": {p.name: len(p.texts) for p in parts}, "pool_texts": len(pool_texts),
-           "test_rows": {c: len(te) for c, te in tests.items()}, "teacher": TEACHER,
+           "test_rows": {c: len(te) for c, te in tests.items()}, "teacher": a.teacher,
            "train_cap": a.train_cap, "pool_cap": a.pool_cap, "test_cap": a.test_cap,
            "epochs": a.epochs, "distil_epochs": a.distil_epochs, "max_length": a.max_length,
            "total_seconds": round(time.time() - t0, 1),
            "command": f"python benchmarks/text_distil.py --train-cap {a.train_cap} --pool-cap "
                       f"{a.pool_cap} --test-cap {a.test_cap} --epochs {a.epochs} "
-                      f"--distil-epochs {a.distil_epochs} --max-length {a.max_length}"}
+                      f"--distil-epochs {a.distil_epochs} --max-length {a.max_length}"
+                      + ("" if a.teacher == TEACHER else f" --teacher {a.teacher}")}
     write_text(json.dumps(res, indent=1), a.out)
     print("| corpus | test rows | " + " | ".join(MODELS.values()) + " |")
     print("|---|---|" + "---|" * len(MODELS))
@@ -138,7 +140,8 @@ def main() -> None:
         print(f"| {c} | {len(tests[c])} | " + " | ".join(f"{r[k]:.3f}" for k in MODELS) + " |")
     print("| mean | | " + " | ".join(f"{mean[k]:.3f}" for k in MODELS) + " |")
     print("| texts/s (scoring) | | " + " | ".join(f"{rate[k]:.0f}" for k in MODELS) + " |")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

