@@ -74,7 +74,6 @@ class Task:
     weight: float = 1.0
     allowed: np.ndarray | None = None  # single-label: the outputs this task may supervise
     name: str = ""  # how the history names it (default: the head's name)
-    pos_weight: np.ndarray | None = None  # multi-label, "balanced" loss: weight per label
 
     @property
     def key(self) -> str:
@@ -186,20 +185,21 @@ def train_network(net: EmotionNetwork, tokenizer: Any, tasks: list[Task],
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / max(1, warm) if s < warm else max(0.0, (total - s) / max(1, total - warm)))
     pad = tokenizer.pad_token_id
-    if settings.label_loss == "balanced":
-        for task in tasks:
-            if task.head.kind == "multilabel":
-                task.pos_weight = positive_weights(task.targets)
+    # the "balanced" loss's weight per label, once per multi-label task
+    pos_weights = [torch.from_numpy(positive_weights(t.targets))
+                   if settings.label_loss == "balanced" and t.head.kind == "multilabel" else None
+                   for t in tasks]
     from affectlab.core.progress import progress_bar
 
     with progress_bar(progress, total, "training", transient=False) as advance:
         return _train_loop(net, tasks, settings, total, plain, planned, masker, groups, opt,
-                           sched, pad, rng, advance, on_epoch)
+                           sched, pad, rng, advance, on_epoch, pos_weights)
 
 
 def _train_loop(net: Any, tasks: Any, settings: TrainSettings, total: int, plain: list[Any],
                 planned: list[Any], masker: Any, groups: list[dict], opt: Any, sched: Any,
-                pad: int, rng: Any, advance: Any, on_epoch: Any) -> list[dict]:
+                pad: int, rng: Any, advance: Any, on_epoch: Any,
+                pos_weights: list[Any]) -> list[dict]:
     """The epochs of `train_network`, one progress step per optimiser step."""
     history: list[dict] = []
     step = 0
@@ -225,9 +225,9 @@ def _train_loop(net: Any, tasks: Any, settings: TrainSettings, total: int, plain
                 target = torch.from_numpy(task.targets[batch.index])
                 out = net(batch.input_ids, batch.attention_mask, task.head.name)
                 allowed = None if task.allowed is None else torch.from_numpy(task.allowed)
-                weight = None if task.pos_weight is None else torch.from_numpy(task.pos_weight)
                 loss = task.weight * _loss(task.head.kind, out, target, allowed,
-                                           label_loss=settings.label_loss, pos_weight=weight,
+                                           label_loss=settings.label_loss,
+                                           pos_weight=pos_weights[k],
                                            gamma=settings.loss_gamma,
                                            margin=settings.loss_margin)
                 opt.zero_grad(set_to_none=True)
